@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { isAdministrator, requireAccountAccess, requireRole } from '../auth/access.js';
+import type { Principal } from '../auth/roles.js';
+import { notFound } from '../errors.js';
+import type { Database } from '../store/database.js';
+import * as store from '../store/accounts.js';
+import { rebuildAccountTotals } from '../store/totals.js';
+import { type ListResult, type PageRequest, toListResult, toOffset } from '../paging.js';
+import { checkCountryCode, checkCurrency, checkTimeZone, checkTwilioAccountSid, requireText } from './validation.js';
+
+export interface AccountInfo {
+  id: string;
+  name: string;
+  twilioAccountSid: string;
+  countryCode: string;
+  timeZone: string;
+  currency: string;
+  dateCreated: Date;
+  dateLastModified: Date;
+}
+
+export interface AccountChanges {
+  name?: string | undefined;
+  twilioAccountSid?: string | undefined;
+  twilioAuthToken?: string | undefined;
+  countryCode?: string | undefined;
+  timeZone?: string | undefined;
+  currency?: string | undefined;
+}
+
+/** The auth token is write-only: this projection is the only way an account leaves the domain. */
+export function toAccountInfo(row: store.AccountRow): AccountInfo {
+  return {
+    id: row.id,
+    name: row.name,
+    twilioAccountSid: row.twilioAccountSid,
+    countryCode: row.countryCode,
+    timeZone: row.timeZone,
+    currency: row.currency,
+    dateCreated: row.dateCreated,
+    dateLastModified: row.dateLastModified,
+  };
+}
+
+export class Accounts {
+  constructor(private readonly db: Database) {}
+
+  async create(principal: Principal, input: AccountChanges): Promise<AccountInfo> {
+    requireRole(principal, ['SystemAdministrator']);
+    const now = new Date();
+    const row: store.AccountRow = {
+      id: randomUUID(),
+      name: requireText('name', input.name),
+      twilioAccountSid: checkTwilioAccountSid(requireText('twilioAccountSid', input.twilioAccountSid)),
+      twilioAuthToken: requireText('twilioAuthToken', input.twilioAuthToken, 256),
+      countryCode: checkCountryCode(input.countryCode ?? 'US'),
+      timeZone: checkTimeZone(input.timeZone ?? 'UTC'),
+      currency: checkCurrency(input.currency ?? 'USD'),
+      dateCreated: now,
+      dateLastModified: now,
+    };
+    await store.insertAccount(this.db, row);
+    return toAccountInfo(row);
+  }
+
+  /** Loads an account the principal may see, for any domain service that needs one. */
+  async load(principal: Principal, accountId: string, fieldName?: string): Promise<store.AccountRow> {
+    const row = await store.findAccount(this.db, accountId);
+    if (!row) throw notFound('Account', accountId, fieldName);
+    requireAccountAccess(principal, accountId);
+    return row;
+  }
+
+  async get(principal: Principal, accountId: string): Promise<AccountInfo> {
+    requireRole(principal, ['SystemAdministrator', 'Manager']);
+    return toAccountInfo(await this.load(principal, accountId));
+  }
+
+  async list(principal: Principal, paging: PageRequest): Promise<ListResult<AccountInfo>> {
+    requireRole(principal, ['SystemAdministrator', 'Manager']);
+    const page = toOffset(paging);
+    const onlyId = isAdministrator(principal) ? undefined : (principal.accountId ?? '');
+    const { rows, total } = await store.listAccounts(this.db, page, onlyId);
+    return toListResult(rows.map(toAccountInfo), total, page);
+  }
+
+  /** Changes the given fields. A new time zone moves rated calls to their new billing days. */
+  async patch(principal: Principal, accountId: string, changes: AccountChanges): Promise<AccountInfo> {
+    requireRole(principal, ['SystemAdministrator', 'Manager']);
+    await this.load(principal, accountId);
+
+    return this.db.transaction(async (tx) => {
+      await store.lockAccount(tx, accountId);
+      const current = await store.findAccount(tx, accountId);
+      if (!current) throw notFound('Account', accountId);
+
+      const next: store.AccountRow = {
+        ...current,
+        name: changes.name === undefined ? current.name : requireText('name', changes.name),
+        twilioAccountSid: changes.twilioAccountSid === undefined ? current.twilioAccountSid : checkTwilioAccountSid(changes.twilioAccountSid.trim()),
+        twilioAuthToken: changes.twilioAuthToken === undefined ? current.twilioAuthToken : requireText('twilioAuthToken', changes.twilioAuthToken, 256),
+        countryCode: changes.countryCode === undefined ? current.countryCode : checkCountryCode(changes.countryCode),
+        timeZone: changes.timeZone === undefined ? current.timeZone : checkTimeZone(changes.timeZone),
+        currency: changes.currency === undefined ? current.currency : checkCurrency(changes.currency),
+        dateLastModified: new Date(),
+      };
+      await store.updateAccount(tx, next);
+      if (next.timeZone !== current.timeZone) await rebuildAccountTotals(tx, accountId, next.timeZone);
+      return toAccountInfo(next);
+    });
+  }
+}

@@ -1,0 +1,47 @@
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { DirectoryLockedError } from './store/directory-lock.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const app = await createApp(config, logger);
+
+  if (app.firstAdminKey) {
+    // Printed, not logged: it is a secret, and this is the only time it is shown.
+    process.stdout.write(
+      `\nNo API key existed, so a SystemAdministrator key was created. It is shown this once; keep it:\n\n  ${app.firstAdminKey}\n\n`,
+    );
+  }
+
+  await app.server.listen({ port: config.port, host: config.host });
+  app.worker?.start();
+  logger.info({ engine: app.db.engine, worker: config.worker }, 'voice-billing started');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: finishing requests and ratings in flight');
+    try {
+      await app.close();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'stop failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof DirectoryLockedError) {
+    process.stderr.write(`voice-billing: ${error.message}\n`);
+  } else {
+    process.stderr.write(`voice-billing failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,154 @@
+import { type FieldError, validationError } from '../errors.js';
+import { Money } from '../billing/money.js';
+import type { FieldSpec, FieldType, TypeSpec } from './dto.js';
+
+const INT32_MAX = 2_147_483_647;
+const INT32_MIN = -2_147_483_648;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/** Where the raw values of a request come from, lowest precedence first. */
+export interface RequestSources {
+  query?: Record<string, unknown>;
+  body?: Record<string, unknown>;
+  path?: Record<string, string>;
+}
+
+class FieldProblem extends Error {}
+
+/**
+ * Binds raw request values onto a DTO spec: property names match case-insensitively, values are
+ * converted to the declared types, and every problem is reported with its field name at once.
+ * Unknown properties are ignored, as ServiceStack does.
+ */
+export function bindRequest<T>(spec: TypeSpec, sources: RequestSources): T {
+  const fieldsByKey = new Map(spec.fields.map((field) => [field.name.toLowerCase(), field]));
+  const raw = new Map<FieldSpec, unknown>();
+  const errors: FieldError[] = [];
+
+  for (const source of [sources.query, sources.body, sources.path]) {
+    if (!source) continue;
+    const seen = new Set<string>();
+    for (const [key, value] of Object.entries(source)) {
+      const field = fieldsByKey.get(key.toLowerCase());
+      if (!field) continue;
+      if (seen.has(field.name)) {
+        errors.push({ errorCode: 'DuplicateProperty', fieldName: field.name, message: `'${field.name}' is given more than once; send it once.` });
+        continue;
+      }
+      seen.add(field.name);
+      if (!isEmpty(value)) raw.set(field, value);
+    }
+  }
+
+  const bound: Record<string, unknown> = {};
+  for (const field of spec.fields) {
+    const value = raw.get(field);
+    if (value === undefined) {
+      if (field.required) errors.push({ errorCode: 'NotEmpty', fieldName: field.name, message: `'${field.name}' is required.` });
+      continue;
+    }
+    try {
+      bound[field.name] = convert(field.type, value, field.name);
+    } catch (error) {
+      if (!(error instanceof FieldProblem)) throw error;
+      errors.push({ errorCode: 'InvalidValue', fieldName: field.name, message: error.message });
+    }
+  }
+
+  if (errors.length > 0) throw validationError(errors);
+  return bound as T;
+}
+
+function isEmpty(value: unknown): boolean {
+  return value === null || value === undefined || value === '';
+}
+
+function describe(value: unknown): string {
+  const text = typeof value === 'string' ? `'${value}'` : JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function convert(type: FieldType, value: unknown, name: string): unknown {
+  if (typeof type === 'object' && 'list' in type) return convertList(type.list, value, name);
+  if (typeof type === 'object' && 'enum' in type) return convertEnum(type.values, value, name);
+  if (typeof type === 'object') throw new FieldProblem(`'${name}' cannot be set in a request.`);
+
+  switch (type) {
+    case 'string':
+      if (typeof value === 'string') return value;
+      if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+      throw new FieldProblem(`'${name}' must be a string, not ${describe(value)}.`);
+    case 'int':
+      return convertInt(value, name);
+    case 'decimal':
+      return convertDecimal(value, name);
+    case 'bool':
+      return convertBool(value, name);
+    case 'date':
+      return convertDate(value, name);
+    case 'datetime':
+      return convertDateTime(value, name);
+  }
+}
+
+function convertInt(value: unknown, name: string): number {
+  const number = typeof value === 'number' ? value : typeof value === 'string' && /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(number) || number > INT32_MAX || number < INT32_MIN) {
+    throw new FieldProblem(`'${name}' must be a whole number, not ${describe(value)}.`);
+  }
+  return number;
+}
+
+function convertDecimal(value: unknown, name: string): Money {
+  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text)) {
+    throw new FieldProblem(`'${name}' must be a decimal number, not ${describe(value)}.`);
+  }
+  return new Money(text);
+}
+
+function convertBool(value: unknown, name: string): boolean {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string' && /^(true|false)$/i.test(value.trim())) return value.trim().toLowerCase() === 'true';
+  throw new FieldProblem(`'${name}' must be true or false, not ${describe(value)}.`);
+}
+
+/** Keeps the date part only ('YYYY-MM-DD'), because billing days are calendar days of the account. */
+function convertDate(value: unknown, name: string): string {
+  const text = typeof value === 'string' ? value.trim() : '';
+  const datePart = text.slice(0, 10);
+  if (!ISO_DATE_TIME.test(text) || !isCalendarDate(datePart)) {
+    throw new FieldProblem(`'${name}' must be a date such as 2026-01-31, not ${describe(value)}.`);
+  }
+  return datePart;
+}
+
+function convertDateTime(value: unknown, name: string): Date {
+  const text = typeof value === 'string' ? value.trim() : '';
+  const date = ISO_DATE_TIME.test(text) && isCalendarDate(text.slice(0, 10)) ? new Date(ISO_DATE.test(text) ? `${text}T00:00:00Z` : text) : null;
+  if (!date || Number.isNaN(date.getTime())) {
+    throw new FieldProblem(`'${name}' must be an ISO-8601 date and time such as 2026-01-31T12:00:00Z, not ${describe(value)}.`);
+  }
+  return date;
+}
+
+function isCalendarDate(text: string): boolean {
+  if (!ISO_DATE.test(text)) return false;
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
+}
+
+function convertEnum(values: readonly string[], value: unknown, name: string): string {
+  const text = typeof value === 'string' ? value.trim().toLowerCase() : '';
+  const match = values.find((candidate) => candidate.toLowerCase() === text);
+  if (match === undefined) throw new FieldProblem(`'${name}' must be one of ${values.join(', ')}, not ${describe(value)}.`);
+  return match;
+}
+
+/** Lists come as arrays (JSON) or comma-separated text (query strings). */
+function convertList(itemType: FieldType, value: unknown, name: string): unknown[] {
+  const items = Array.isArray(value) ? value : typeof value === 'string' ? value.replace(/^\[|\]$/g, '').split(',') : null;
+  if (!items) throw new FieldProblem(`'${name}' must be a list, not ${describe(value)}.`);
+  return items.filter((item) => !isEmpty(item)).map((item) => convert(itemType, typeof item === 'string' ? item.trim() : item, name));
+}

@@ -1,0 +1,15 @@
+/** One SQL dialect (PostgreSQL) over two engines: embedded PGlite and a PostgreSQL server. */
+export interface Queryable {
+  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Runs a script of several statements without parameters (migrations). */
+  execute(script: string): Promise<void>;
+}
+
+export interface Database extends Queryable {
+  readonly engine: 'pglite' | 'postgres';
+  /** Runs `work` in one transaction: it commits when `work` resolves and rolls back when it throws. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Checks that the store answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
