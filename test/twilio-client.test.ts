@@ -40,7 +40,7 @@ function addAccount(standin: TwilioStandin): TwilioCredentials {
   return credentials;
 }
 
-// Tests must never reach anything but their own stand-in, whatever a response says.
+// Tests must reach only their own stand-in, whatever a response contains.
 function standinOnlyFetch(standin: TwilioStandin): typeof fetch {
   return async (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
@@ -176,7 +176,7 @@ describe('TwilioClient.fetchCall', () => {
     expect(standin.requests).toHaveLength(1);
   });
 
-  it('does not return another account's call', async () => {
+  it('hides calls of other accounts', async () => {
     const standin = await startStandin();
     const owner = addAccount(standin);
     const other = addAccount(standin);
@@ -188,7 +188,7 @@ describe('TwilioClient.fetchCall', () => {
     expect(error.kind).toBe('NotFound');
   });
 
-  it('maps a wrong auth token to AuthenticationFailed without retry', async () => {
+  it('wrong token fails without retry', async () => {
     const standin = await startStandin();
     const credentials = addAccount(standin);
     const call = makeCall(credentials);
@@ -482,7 +482,7 @@ describe('TwilioClient retries', () => {
     expect(standin.requests.map((request) => request.status)).toEqual([429, 429, 200]);
   });
 
-  it('does not wait for Retry-After beyond the cap', async () => {
+  it('gives up when Retry-After exceeds cap', async () => {
     const standin = await startStandin();
     const credentials = addAccount(standin);
     const call = makeCall(credentials);
@@ -526,7 +526,7 @@ describe('TwilioClient retries', () => {
     expect(standin.requests).toHaveLength(3);
   });
 
-  it('retries a 500 page in the middle of a listing', async () => {
+  it('retries a failed middle page', async () => {
     const standin = await startStandin({ pageSize: 1 });
     const credentials = addAccount(standin);
     const parent = makeCall(credentials);
@@ -563,7 +563,7 @@ describe('TwilioClient retries', () => {
     standin.addCall(call);
     standin.failNext({}, { delayMs: 10_000 });
 
-    const fetched = await makeClient(standin, { timeoutMs: 100 }).fetchCall(credentials, call.sid);
+    const fetched = await makeClient(standin, { timeoutMs: 250 }).fetchCall(credentials, call.sid);
 
     expect(fetched.sid).toBe(call.sid);
     expect(standin.requests).toHaveLength(2);
@@ -604,7 +604,7 @@ describe('TwilioClient concurrency', () => {
       calls.forEach((call) => standin.addCall(call));
       return calls;
     });
-    // Every response waits, so requests pile up unless the client holds them back.
+    // Every response waits, so requests pile up unless the client limits them.
     standin.failNext({}, { delayMs: 30, times: 100 });
 
     const client = makeClient(standin, { maxConcurrencyPerAccount: 2 });
@@ -622,7 +622,7 @@ describe('TwilioClient concurrency', () => {
 });
 
 describe('TwilioClient logging', () => {
-  it('logs retries at warn with call SID and status', async () => {
+  it('logs retries at warn level', async () => {
     const standin = await startStandin();
     const credentials = addAccount(standin);
     const call = makeCall(credentials);
@@ -646,14 +646,15 @@ describe('TwilioClient logging', () => {
     const call = makeCall(credentials);
     standin.addCall(call);
     const { logger, output } = memoryLogger();
-    const client = makeClient(standin, { logger, timeoutMs: 50, maxAttempts: 2 });
+    const client = makeClient(standin, { logger });
+    const impatientClient = makeClient(standin, { logger, timeoutMs: 50, maxAttempts: 2 });
 
     standin.failNext({}, { status: 503 });
     await client.fetchCall(credentials, call.sid);
     standin.failNext({}, { status: 429, retryAfterSeconds: 0 });
     await client.listChildCalls(credentials, call.sid);
     standin.failNext({}, { delayMs: 10_000, times: 2 });
-    const timeout = await captureError(client.listRecordings(credentials, call.sid));
+    const timeout = await captureError(impatientClient.listRecordings(credentials, call.sid));
     const wrongToken = makeAuthToken();
     const denied = await captureError(client.fetchCall({ ...credentials, authToken: wrongToken }, call.sid));
 
@@ -706,7 +707,7 @@ describe('Twilio stand-in', () => {
     });
   });
 
-  it('answers missing credentials with Twilio error JSON', async () => {
+  it('rejects missing credentials with 401', async () => {
     const standin = await startStandin();
     const credentials = addAccount(standin);
 

@@ -184,11 +184,11 @@ function checkCredentials(credentials: TwilioCredentials): void {
   }
 }
 
-function checkCallSid(value: string, what: string): void {
+function checkCallSid(value: string, fieldName: string): void {
   if (typeof value !== 'string' || !CALL_SID_PATTERN.test(value)) {
     throw new TwilioError(
       'InvalidArgument',
-      `Invalid ${what} ${describeInput(value)}: expected "CA" followed by 32 hexadecimal digits`,
+      `Invalid ${fieldName} ${describeInput(value)}: expected "CA" followed by 32 hexadecimal digits`,
     );
   }
 }

@@ -70,85 +70,85 @@ export function parseListPage(body: unknown, itemsKey: string): ListPage {
   };
 }
 
-function requireObject(value: unknown, what: string): JsonObject {
+function requireObject(value: unknown, resource: string): JsonObject {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalid(`${what} is not a JSON object`);
+    throw invalid(`${resource} is not a JSON object`);
   }
   return value as JsonObject;
 }
 
-function readRequiredString(object: JsonObject, key: string, what: string): string {
+function readRequiredString(object: JsonObject, key: string, resource: string): string {
   const value = object[key];
   if (typeof value !== 'string' || value === '') {
-    throw invalid(`${what} has a missing or invalid "${key}": expected a non-empty string, got ${describe(value)}`);
+    throw invalid(`${resource} has a missing or invalid "${key}": expected a non-empty string, got ${describe(value)}`);
   }
   return value;
 }
 
-function readRequiredSid(object: JsonObject, key: string, pattern: RegExp, what: string): string {
+function readRequiredSid(object: JsonObject, key: string, pattern: RegExp, resource: string): string {
   const value = object[key];
   if (typeof value !== 'string' || !pattern.test(value)) {
-    throw invalid(`${what} has a missing or invalid "${key}": expected a SID matching ${pattern}, got ${describe(value)}`);
+    throw invalid(`${resource} has a missing or invalid "${key}": expected a SID matching ${pattern}, got ${describe(value)}`);
   }
   return value;
 }
 
 // Optional fields accept null or absence, which both mean "no value".
-function readOptionalString(object: JsonObject, key: string, what: string): string | null {
+function readOptionalString(object: JsonObject, key: string, resource: string): string | null {
   const value = object[key];
   if (value === undefined || value === null) {
     return null;
   }
   if (typeof value !== 'string') {
-    throw invalid(`${what} has an invalid "${key}": expected a string or null, got ${describe(value)}`);
+    throw invalid(`${resource} has an invalid "${key}": expected a string or null, got ${describe(value)}`);
   }
   return value;
 }
 
-function readOptionalSid(object: JsonObject, key: string, pattern: RegExp, what: string): string | null {
-  const value = readOptionalString(object, key, what);
+function readOptionalSid(object: JsonObject, key: string, pattern: RegExp, resource: string): string | null {
+  const value = readOptionalString(object, key, resource);
   if (value === null) {
     return null;
   }
   if (!pattern.test(value)) {
-    throw invalid(`${what} has an invalid "${key}": expected a SID matching ${pattern}, got ${describe(value)}`);
+    throw invalid(`${resource} has an invalid "${key}": expected a SID matching ${pattern}, got ${describe(value)}`);
   }
   return value;
 }
 
 // Twilio leaves times, durations and prices empty until a call ends, so "" is read as null too.
-function readOptionalDate(object: JsonObject, key: string, what: string): Date | null {
-  const value = readOptionalString(object, key, what);
+function readOptionalDate(object: JsonObject, key: string, resource: string): Date | null {
+  const value = readOptionalString(object, key, resource);
   if (value === null || value === '') {
     return null;
   }
   const date = parseRfc2822Date(value);
   if (date === null) {
-    throw invalid(`${what} has an invalid "${key}": expected an RFC 2822 date, got ${describe(value)}`);
+    throw invalid(`${resource} has an invalid "${key}": expected an RFC 2822 date, got ${describe(value)}`);
   }
   return date;
 }
 
-function readOptionalSeconds(object: JsonObject, key: string, what: string): number | null {
-  const value = readOptionalString(object, key, what);
+function readOptionalSeconds(object: JsonObject, key: string, resource: string): number | null {
+  const value = readOptionalString(object, key, resource);
   if (value === null || value === '') {
     return null;
   }
   if (!WHOLE_SECONDS_PATTERN.test(value) || !Number.isSafeInteger(Number(value))) {
-    throw invalid(`${what} has an invalid "${key}": expected whole seconds as a string, got ${describe(value)}`);
+    throw invalid(`${resource} has an invalid "${key}": expected whole seconds as a string, got ${describe(value)}`);
   }
   return Number(value);
 }
 
-function readOptionalPrice(object: JsonObject, key: string, what: string, allowNumber: boolean): string | null {
+function readOptionalPrice(object: JsonObject, key: string, resource: string, allowNumber: boolean): string | null {
   const value = object[key];
   // NOTE: a JSON number has already lost trailing zeros, so "-0.0100" would come back as "-0.01".
-  const text = allowNumber && typeof value === 'number' ? String(value) : readOptionalString(object, key, what);
+  const text = allowNumber && typeof value === 'number' ? String(value) : readOptionalString(object, key, resource);
   if (text === null || text === '') {
     return null;
   }
   if (!DECIMAL_PATTERN.test(text)) {
-    throw invalid(`${what} has an invalid "${key}": expected a decimal string such as "-0.0130", got ${describe(text)}`);
+    throw invalid(`${resource} has an invalid "${key}": expected a decimal string such as "-0.0130", got ${describe(text)}`);
   }
   return text;
 }

@@ -58,7 +58,7 @@ export class TwilioTransport {
       if (attempt >= maxAttempts) {
         throw withSuffix(error, `gave up after ${attempt} attempts`);
       }
-      // Retrying sooner than Twilio asked would only be rejected again, so the caller reschedules.
+      // A retry before the requested time would likely be rejected again, so the caller reschedules instead.
       if (error.retryAfterMs !== undefined && error.retryAfterMs > maxRetryDelayMs) {
         throw withSuffix(error, `Retry-After of ${error.retryAfterMs} ms exceeds maxRetryDelayMs of ${maxRetryDelayMs} ms`);
       }

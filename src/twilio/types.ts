@@ -44,7 +44,7 @@ export interface TwilioClientOptions {
   maxAttempts?: number;
   /** Backoff base in milliseconds: retry n waits a random time below retryBaseMs * 2^(n-1). */
   retryBaseMs?: number;
-  /** Longest wait between attempts in milliseconds, for both backoff and Retry-After. */
+  /** Maximum wait between attempts in milliseconds, for both backoff and Retry-After. */
   maxRetryDelayMs?: number;
   /** Maximum number of requests in flight per Twilio account SID. */
   maxConcurrencyPerAccount?: number;

@@ -1,0 +1,19 @@
+import { loadConfig } from '../config.js';
+import { migrate } from './migrate.js';
+import { openDatabase } from './open.js';
+
+/** `npm run migrate`: applies pending migrations to the configured database and exits. */
+const config = loadConfig();
+try {
+  const db = await openDatabase(config);
+  try {
+    const applied = await migrate(db);
+    const where = config.databaseUrl ? 'the PostgreSQL database' : `the embedded database in ${config.dataDir}`;
+    process.stdout.write(applied.length > 0 ? `Applied migrations ${applied.join(', ')} to ${where}.\n` : `${where} is up to date.\n`);
+  } finally {
+    await db.close();
+  }
+} catch (error) {
+  process.stderr.write(`voice-billing migrate: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}
