@@ -3,7 +3,8 @@ import { isAdministrator, requireAccountAccess, requireAccountWrite } from '../a
 import type { Principal } from '../auth/roles.js';
 import { conflict, forbidden, invalidField, missingField, notFound, validationError } from '../errors.js';
 import * as store from '../store/billables.js';
-import type { Database } from '../store/database.js';
+import type { BillableRow } from '../store/billables.js';
+import type { Database, Queryable } from '../store/database.js';
 import type { Accounts } from './accounts.js';
 import { type BillableInfo, type BillableStatus, toBillableInfo } from './billable-info.js';
 import type { Customers } from './customers.js';
@@ -31,6 +32,43 @@ export interface BillableListRequest extends PageRequest {
   status?: BillableStatus | undefined;
   startDate?: string | undefined;
   endDate?: string | undefined;
+}
+
+export interface BatchFailure {
+  index: number;
+  error: unknown;
+}
+
+export interface BatchReport {
+  billables: BillableInfo[];
+  failure: BatchFailure | undefined;
+}
+
+class BatchConflict extends Error {
+  constructor(
+    readonly index: number,
+    readonly error: unknown,
+  ) {
+    super('conflicting report in a batch');
+  }
+}
+
+function callConflict(callSid: string, existingCustomerId: string) {
+  return conflict(
+    `Call '${callSid}' is already billed to customer '${existingCustomerId}' of this account; a call is billed to one customer only.`,
+    'callSid',
+  );
+}
+
+/** Keeps the first report of each call, so a batch that names a call twice inserts it once. */
+function uniqueCalls(billables: readonly ResolvedBillable[]): ResolvedBillable[] {
+  const seen = new Set<string>();
+  return billables.filter((billable) => {
+    const key = `${billable.accountId} ${billable.callSid}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 interface ResolvedBillable {
@@ -65,13 +103,54 @@ export class Billables {
     // The unique constraint kept an earlier billable; this statement sees it because it committed.
     const existing = await store.findBillableByCall(this.db, resolved.accountId, resolved.callSid);
     if (!existing) throw new Error(`billable for call ${resolved.callSid} vanished after a conflicting insert`);
-    if (existing.customerId !== resolved.customerId) {
-      throw conflict(
-        `Call '${resolved.callSid}' is already billed to customer '${existing.customerId}' of this account; a call is billed to one customer only.`,
-        'callSid',
-      );
-    }
+    if (existing.customerId !== resolved.customerId) throw callConflict(resolved.callSid, existing.customerId);
     return { billable: toBillableInfo(existing), created: false };
+  }
+
+  /**
+   * Stores the billables of a batch in one transaction, in order, up to the first report that
+   * fails. Returns the billables stored before it and that failure, if any.
+   */
+  async reportBatch(principal: Principal, inputs: readonly NewBillableInput[]): Promise<BatchReport> {
+    const resolved: ResolvedBillable[] = [];
+    let failure: BatchFailure | undefined;
+    for (const [index, input] of inputs.entries()) {
+      try {
+        resolved.push(await this.resolve(principal, input));
+      } catch (error) {
+        failure = { index, error };
+        break;
+      }
+    }
+
+    let stored: BillableRow[];
+    try {
+      stored = await this.db.transaction((tx) => this.storeResolved(tx, resolved));
+    } catch (error) {
+      if (!(error instanceof BatchConflict)) throw error;
+      // The transaction rolled back; store the reports before the conflicting one on their own.
+      const before = await this.reportBatch(principal, inputs.slice(0, error.index));
+      return { billables: before.billables, failure: { index: error.index, error: error.error } };
+    }
+    if (stored.length > 0) this.onStored();
+    return { billables: stored.map(toBillableInfo), failure };
+  }
+
+  /** Inserts resolved reports and returns the billable of each, in order; throws BatchConflict at the first call billed to another customer. */
+  private async storeResolved(tx: Queryable, resolved: readonly ResolvedBillable[]): Promise<BillableRow[]> {
+    const key = (billable: { accountId: string; callSid: string }) => `${billable.accountId} ${billable.callSid}`;
+    const inserted = await store.insertBillables(tx, uniqueCalls(resolved).map((billable) => ({ id: randomUUID(), ...billable })));
+    const byCall = new Map(inserted.map((row) => [key(row), row]));
+    const missing = resolved.filter((billable) => !byCall.has(key(billable)));
+    const existing = await store.findBillablesByCalls(tx, missing.map((billable) => billable.accountId), missing.map((billable) => billable.callSid));
+    for (const row of existing) byCall.set(key(row), row);
+
+    return resolved.map((billable, index) => {
+      const row = byCall.get(key(billable));
+      if (!row) throw new Error(`billable for call ${billable.callSid} vanished after a conflicting insert`);
+      if (row.customerId !== billable.customerId) throw new BatchConflict(index, callConflict(billable.callSid, row.customerId));
+      return row;
+    });
   }
 
   /** Works out account, customer and call from either a session or accountId + customerId. */

@@ -27,6 +27,16 @@ export interface Operation<Request extends TypeSpec = TypeSpec> {
   readonly roles: readonly Role[];
   readonly description: string;
   handle(context: OperationContext, request: Infer<Request>): Promise<unknown>;
+  /**
+   * Runs an auto-batch at once (one transaction, say). Without it, a batch runs `handle` once per
+   * request. Returns the responses before the first failure, and that failure.
+   */
+  handleBatch?(context: OperationContext, requests: Infer<Request>[]): Promise<BatchOutcome>;
+}
+
+export interface BatchOutcome {
+  responses: unknown[];
+  failure: { index: number; error: unknown } | undefined;
 }
 
 export function defineOperation<const Request extends TypeSpec>(operation: Operation<Request>): Operation<Request> {

@@ -140,3 +140,37 @@ export function listResponseOf(itemType: string) {
     ],
   });
 }
+
+export const SERVICESTACK_NAMESPACE = 'ServiceStack';
+
+export const ResponseError = defineType({
+  name: 'ResponseError',
+  namespace: SERVICESTACK_NAMESPACE,
+  fields: [
+    { name: 'errorCode', type: 'string' },
+    { name: 'fieldName', type: 'string' },
+    { name: 'message', type: 'string' },
+    { name: 'meta', type: { ref: 'Dictionary<String,String>' } },
+  ],
+});
+
+export const ResponseStatus = defineType({
+  name: 'ResponseStatus',
+  namespace: SERVICESTACK_NAMESPACE,
+  fields: [
+    { name: 'errorCode', type: 'string' },
+    { name: 'message', type: 'string' },
+    { name: 'stackTrace', type: 'string' },
+    { name: 'errors', type: { list: { ref: 'ResponseError' } } },
+    { name: 'meta', type: { ref: 'Dictionary<String,String>' } },
+  ],
+});
+
+export const ErrorResponse = defineType({
+  name: 'ErrorResponse',
+  namespace: SERVICESTACK_NAMESPACE,
+  fields: [{ name: 'responseStatus', type: { ref: 'ResponseStatus' } }],
+});
+
+/** DTOs that appear only inside other DTOs, so no operation names them directly. */
+export const NESTED_TYPES = [BillingCustomerInfo];

@@ -168,3 +168,33 @@ export async function requeueBillable(db: Queryable, id: string): Promise<void> 
     [id],
   );
 }
+
+/**
+ * Inserts many Pending billables in one statement, skipping calls the account already has.
+ * Returns the rows it inserted; the caller looks up the others.
+ */
+export async function insertBillables(db: Queryable, billables: readonly NewBillableRow[]): Promise<BillableRow[]> {
+  if (billables.length === 0) return [];
+  return db.query<BillableRow>(
+    `INSERT INTO billables (id, account_id, customer_id, session_id, call_sid, status, attempts, next_attempt_at, date_created, date_last_modified)
+     SELECT id, account_id, customer_id, session_id, call_sid, 'Pending', 0, now(), now(), now()
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS input (id, account_id, customer_id, session_id, call_sid)
+     ON CONFLICT ON CONSTRAINT billables_one_per_call DO NOTHING
+     RETURNING ${COLUMNS}`,
+    [
+      billables.map((billable) => billable.id),
+      billables.map((billable) => billable.accountId),
+      billables.map((billable) => billable.customerId),
+      billables.map((billable) => billable.sessionId),
+      billables.map((billable) => billable.callSid),
+    ],
+  );
+}
+
+export async function findBillablesByCalls(db: Queryable, accountIds: readonly string[], callSids: readonly string[]): Promise<BillableRow[]> {
+  return db.query<BillableRow>(
+    `SELECT ${COLUMNS} FROM billables
+      WHERE (account_id, call_sid) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+    [accountIds, callSids],
+  );
+}

@@ -25,6 +25,10 @@ export const newBillable = defineOperation({
   roles: ['SystemAdministrator', 'Manager'],
   description: 'Report/create a new billable',
   handle: async ({ principal, services }, request) => (await services.billables.report(principal, request)).billable,
+  handleBatch: async ({ principal, services }, requests) => {
+    const report = await services.billables.reportBatch(principal, requests);
+    return { responses: report.billables, failure: report.failure };
+  },
 });
 
 export const getBillable = defineOperation({

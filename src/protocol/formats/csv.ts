@@ -1,0 +1,52 @@
+import { parse as parseCsv } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { Decimal } from 'decimal.js';
+import { FormatError, type SerializeContext, type WireFormat } from './format.js';
+import { serializeJsv } from './jsv.js';
+import { rowsOf } from './rows.js';
+
+/** Writes one cell: numbers as plain digits, dates as ISO-8601, nested values as JSV. */
+function cell(value: unknown): string | number | boolean {
+  if (value === null || value === undefined) return '';
+  if (value instanceof Decimal) return value.toFixed();
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') return value;
+  return serializeJsv(value);
+}
+
+function columnsOf(rows: unknown[], declared: string[] | undefined): string[] {
+  if (declared) return declared;
+  const names = new Set<string>();
+  for (const row of rows) if (row && typeof row === 'object') for (const key of Object.keys(row)) names.add(key);
+  return [...names];
+}
+
+/**
+ * CSV as ServiceStack writes it: a header row of property names, one row per item, CRLF line ends,
+ * and a field quoted only when it must be, so numbers stay numbers when Excel opens the file.
+ */
+export const csvFormat: WireFormat = {
+  name: 'csv',
+  contentType: 'text/csv; charset=utf-8',
+  mediaTypes: ['text/csv', 'application/csv'],
+
+  /** A header row and one data row make one request; several data rows make a batch. */
+  parse(body) {
+    let records: Record<string, string>[];
+    try {
+      records = parseCsv(body, { columns: true, skip_empty_lines: true, bom: true, relax_column_count: false });
+    } catch (error) {
+      throw new FormatError(`The CSV body could not be read: ${(error as Error).message}`);
+    }
+    if (records.length === 0) throw new FormatError('The CSV body needs a header row and at least one data row.');
+    return records.length === 1 ? records[0] : records;
+  },
+
+  serialize(value: unknown, context: SerializeContext) {
+    const { rows, rowType } = rowsOf(value, context);
+    const columns = columnsOf(rows, rowType?.fields.map((field) => field.name));
+    const records = rows.map((row) => columns.map((column) => cell((row as Record<string, unknown>)[column])));
+    // NOTE: a text cell that starts with = + - or @ is written as is; spreadsheets may read it as a formula.
+    return stringify(records, { header: true, columns, record_delimiter: 'windows', cast: { boolean: (flag) => String(flag) } });
+  },
+};

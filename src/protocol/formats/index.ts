@@ -1,0 +1,18 @@
+import { csvFormat } from './csv.js';
+import type { FormatName, WireFormat } from './format.js';
+import { jsonFormat } from './json.js';
+import { jsonlFormat } from './jsonl.js';
+import { jsvFormat } from './jsv-format.js';
+
+
+/** Every wire format by name. */
+export const FORMATS: ReadonlyMap<FormatName, WireFormat> = new Map(
+  [jsonFormat, jsvFormat, csvFormat, jsonlFormat].map((format) => [format.name, format]),
+);
+
+/** Finds the format that reads a request media type such as 'text/jsv'. */
+export function formatForMediaType(mediaType: string): WireFormat | undefined {
+  const wanted = mediaType.toLowerCase();
+  for (const format of FORMATS.values()) if (format.mediaTypes.includes(wanted)) return format;
+  return undefined;
+}

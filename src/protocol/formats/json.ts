@@ -1,0 +1,65 @@
+import { toJson, JSON_CONTENT_TYPE } from '../json.js';
+import { FormatError, type WireFormat } from './format.js';
+
+/**
+ * Finds the first key that appears twice in one JSON object. JSON.parse silently keeps the last
+ * one, which would let a body say two things about one field.
+ */
+export function findDuplicateKey(text: string): string | null {
+  const stack: Array<Set<string> | null> = [];
+  let expectKey = false;
+
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index];
+    if (char === '"') {
+      const end = endOfString(text, index);
+      const frame = stack[stack.length - 1];
+      if (expectKey && frame) {
+        const key = JSON.parse(text.slice(index, end + 1)) as string;
+        if (frame.has(key)) return key;
+        frame.add(key);
+      }
+      expectKey = false;
+      index = end;
+    } else if (char === '{') {
+      stack.push(new Set());
+      expectKey = true;
+    } else if (char === '[') {
+      stack.push(null);
+      expectKey = false;
+    } else if (char === '}' || char === ']') {
+      stack.pop();
+    } else if (char === ',') {
+      expectKey = stack[stack.length - 1] !== null && stack.length > 0;
+    }
+  }
+  return null;
+}
+
+function endOfString(text: string, start: number): number {
+  for (let index = start + 1; index < text.length; index++) {
+    if (text[index] === '\\') index++;
+    else if (text[index] === '"') return index;
+  }
+  return text.length - 1;
+}
+
+export const jsonFormat: WireFormat = {
+  name: 'json',
+  contentType: JSON_CONTENT_TYPE,
+  mediaTypes: ['application/json', 'text/json'],
+
+  parse(body) {
+    let value: unknown;
+    try {
+      value = JSON.parse(body);
+    } catch (error) {
+      throw new FormatError(`The request body is not valid JSON: ${(error as Error).message}.`);
+    }
+    const duplicate = findDuplicateKey(body);
+    if (duplicate !== null) throw new FormatError(`The JSON body gives '${duplicate}' more than once; send each property once.`, duplicate);
+    return value;
+  },
+
+  serialize: (value) => toJson(value),
+};
