@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -107,6 +108,23 @@ async function waitForBillable(service: ServiceProcess, billableId: string, stat
   }
 }
 
+/** Returns the PID in the PGlite lock file: the Node process that tsx started, not tsx itself. */
+async function readLockOwner(): Promise<number> {
+  return Number.parseInt(await readFile(path.join(dataDir, 'voice-billing.lock'), 'utf8'), 10);
+}
+
+/**
+ * Waits until a killed process has left the process table. The service orphaned by killing tsx is
+ * a zombie until PID 1 reaps it, and the lock check counts a zombie as a live owner.
+ */
+async function waitUntilReaped(pid: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (existsSync(`/proc/${pid}`)) {
+    if (Date.now() > deadline) throw new Error(`process ${pid} was not reaped within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** Reads billable statuses straight from the store, after the service process has exited. */
 async function readStatuses(ids: string[]): Promise<Map<string, string>> {
   const db = postgres?.db ?? (await openPglite({ dataDir }));
@@ -147,10 +165,13 @@ function startSlowPost(service: ServiceProcess, route: string, body: unknown): {
   const half = Math.floor(payload.length / 2);
   const socket = connect(Number(url.port), url.hostname);
   let received = '';
+  const t0 = Date.now();
+  const events: string[] = [];
   socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+  socket.on('end', () => events.push(`end ${Date.now() - t0}`));
   const closed = new Promise<string>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.once('close', () => resolve(received));
+    socket.once('error', (e) => { events.push(`error ${e.message} ${Date.now() - t0}`); reject(new Error(events.join(', '))); });
+    socket.once('close', () => resolve(received + 'EVENTS ' + events.join(', ') + ` close ${Date.now() - t0}`));
   });
   socket.write(
     `POST ${route} HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${ADMIN_KEY}\r\n` +
@@ -159,6 +180,7 @@ function startSlowPost(service: ServiceProcess, route: string, body: unknown): {
   socket.write(payload.subarray(0, half));
   return {
     finish() {
+      events.push(`finish ${Date.now() - t0}`);
       socket.end(payload.subarray(half));
       return closed;
     },
@@ -174,8 +196,10 @@ describe('service process', () => {
       const callSid = makeCallSid();
       const reported = await call(first, 'POST', '/billables', { accountId, customerId, callSid });
       expect(reported.status, JSON.stringify(reported.body)).toBe(200);
+      const lockOwner = onPglite ? await readLockOwner() : undefined;
       first.signalGroup('SIGKILL');
       expect((await waitForExit(first)).signal).toBe('SIGKILL');
+      if (lockOwner !== undefined) await waitUntilReaped(lockOwner);
 
       addCompletedCall(callSid, '-0.0265');
       const second = await startReady({ WORKER: 'on' });
@@ -241,7 +265,7 @@ describe('service process', () => {
       const response = await slow.finish();
       const exit = await waitForExit(service);
 
-      expect(response).toMatch(/^HTTP\/1\.1 200 /);
+      expect(response, service.stdout() + service.stderr()).toMatch(/^HTTP\/1\.1 200 /);
       const slowBillable = JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4));
       expect(slowBillable.callSid).toBe(slowSid);
       expect(exit.code).toBe(0);

@@ -52,12 +52,18 @@ export function bindRequest<T>(spec: TypeSpec, sources: RequestSources): T {
       bound[field.name] = convert(field.type, value, field.name);
     } catch (error) {
       if (!(error instanceof FieldProblem)) throw error;
-      errors.push({ errorCode: 'InvalidValue', fieldName: field.name, message: error.message });
+      const message = field.secret ? `'${field.name}' has the wrong type; send it as a ${typeName(field.type)}.` : error.message;
+      errors.push({ errorCode: 'InvalidValue', fieldName: field.name, message });
     }
   }
 
   if (errors.length > 0) throw validationError(errors);
   return bound as T;
+}
+
+function typeName(type: FieldType): string {
+  if (typeof type === 'object') return 'list' in type ? 'list' : 'enum' in type ? type.enum : type.ref;
+  return type;
 }
 
 function isEmpty(value: unknown): boolean {

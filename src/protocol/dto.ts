@@ -17,6 +17,8 @@ export interface FieldSpec {
   readonly type: FieldType;
   readonly required?: boolean;
   readonly description?: string;
+  /** A secret (an auth token): its value never appears in error messages, logs or responses. */
+  readonly secret?: boolean;
 }
 
 export interface TypeSpec {

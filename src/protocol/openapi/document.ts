@@ -1,4 +1,5 @@
 import type { FieldSpec } from '../dto.js';
+import { FORMATS } from '../formats/index.js';
 import type { HttpMethod, Operation } from '../operation.js';
 import type { TypeRegistry } from '../type-registry.js';
 import { ErrorResponse } from '../types.js';
@@ -6,16 +7,18 @@ import { SchemaBuilder, type SchemaObject, componentRef, joinSentences } from '.
 
 export const OPENAPI_VERSION = '3.1.0';
 
-/** Media types of request bodies that the server parses today. */
-export const DEFAULT_REQUEST_MEDIA_TYPES = ['application/json', 'application/x-www-form-urlencoded'] as const;
+const JSON_MEDIA_TYPE = 'application/json';
+const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
 
 export interface OpenApiOptions {
   operations: readonly Operation[];
   types: TypeRegistry;
   serviceName: string;
   version: string;
-  /** Media types listed for request bodies; defaults to DEFAULT_REQUEST_MEDIA_TYPES. */
+  /** Media types listed for request bodies; defaults to defaultRequestMediaTypes(). */
   requestMediaTypes?: readonly string[];
+  /** Media types listed for success responses; defaults to defaultResponseMediaTypes(). */
+  responseMediaTypes?: readonly string[];
 }
 
 export interface ParameterObject {
@@ -28,8 +31,9 @@ export interface ParameterObject {
   explode?: boolean;
 }
 
+/** Without a schema for formats whose layout differs from the DTO (CSV, JSON Lines). */
 export interface MediaTypeObject {
-  schema: SchemaObject;
+  schema?: SchemaObject;
 }
 
 export interface ResponseObject {
@@ -114,10 +118,33 @@ const UNEXPECTED_ERROR: ResponseObject = {
   description: 'An unexpected error: 500 for an internal error (logged with the request id), 503 while the database is unavailable.',
 };
 
+/** JSON, form posts, then the first media type of every other format that reads request bodies. */
+export function defaultRequestMediaTypes(): string[] {
+  const mediaTypes = [JSON_MEDIA_TYPE, FORM_MEDIA_TYPE];
+  for (const format of FORMATS.values()) {
+    const primary = format.mediaTypes[0];
+    if (format.parse && primary && !mediaTypes.includes(primary)) mediaTypes.push(primary);
+  }
+  return mediaTypes;
+}
+
+/** JSON first, then the first media type of every other response format. */
+export function defaultResponseMediaTypes(): string[] {
+  const mediaTypes = [JSON_MEDIA_TYPE];
+  for (const format of FORMATS.values()) {
+    const primary = format.mediaTypes[0];
+    if (primary && !mediaTypes.includes(primary)) mediaTypes.push(primary);
+  }
+  return mediaTypes;
+}
+
 /** Builds the OpenAPI 3.1 document from the operations and the DTOs in the registry, and nothing else. */
 export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
   const { operations, types, serviceName, version } = options;
-  const requestMediaTypes = options.requestMediaTypes ?? DEFAULT_REQUEST_MEDIA_TYPES;
+  const mediaTypes = {
+    request: options.requestMediaTypes ?? defaultRequestMediaTypes(),
+    response: options.responseMediaTypes ?? defaultResponseMediaTypes(),
+  };
   const schemas = new SchemaBuilder(types);
   const paths: Record<string, PathItemObject> = {};
   const tags: string[] = [];
@@ -138,7 +165,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
     if (pathItem[method]) {
       throw new Error(`OpenAPI: ${operation.method} ${operation.path} is declared by two operations; give each operation its own route.`);
     }
-    pathItem[method] = buildOperation(operation, tag, pathFields, schemas, requestMediaTypes);
+    pathItem[method] = buildOperation(operation, tag, pathFields, schemas, mediaTypes);
   }
 
   schemas.addAll(tailoredRequests);
@@ -163,7 +190,7 @@ function buildOperation(
   tag: string,
   pathFields: ReadonlyMap<string, FieldSpec>,
   schemas: SchemaBuilder,
-  requestMediaTypes: readonly string[],
+  mediaTypes: { request: readonly string[]; response: readonly string[] },
 ): OperationObject {
   const request = operation.request;
   const hasBody = BODY_METHODS.has(operation.method);
@@ -182,7 +209,7 @@ function buildOperation(
   const requestBody: OperationObject['requestBody'] = hasBody
     ? {
         required: request.fields.some((field) => field.required && !pathFieldSpecs.has(field)),
-        content: Object.fromEntries(requestMediaTypes.map((mediaType) => [mediaType, { schema: { $ref: componentRef(request.name) } }])),
+        content: Object.fromEntries(mediaTypes.request.map((mediaType) => [mediaType, { schema: { $ref: componentRef(request.name) } }])),
       }
     : undefined;
 
@@ -193,7 +220,7 @@ function buildOperation(
     tags: [tag],
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(requestBody ? { requestBody } : {}),
-    responses: responsesOf(operation, hasBody),
+    responses: responsesOf(operation, hasBody, mediaTypes.response),
     'x-roles': [...operation.roles],
   };
 }
@@ -229,14 +256,14 @@ function isBindableFromText(field: FieldSpec): boolean {
   return !(typeof type === 'object' && 'ref' in type);
 }
 
-function responsesOf(operation: Operation, hasBody: boolean): OperationObject['responses'] {
+function responsesOf(operation: Operation, hasBody: boolean, mediaTypes: readonly string[]): OperationObject['responses'] {
   const responses: OperationObject['responses'] = {};
   if (operation.response) {
-    const response = operation.response;
-    responses['200'] = {
-      description: `OK: the ${response.name}.`,
-      content: { 'application/json': { schema: { $ref: componentRef(response.name) } } },
-    };
+    const schema = { $ref: componentRef(operation.response.name) };
+    // Only JSON gets the schema, because CSV and JSON Lines lay the DTO out as rows.
+    const content: Record<string, MediaTypeObject> = {};
+    for (const mediaType of mediaTypes) content[mediaType] = mediaType === JSON_MEDIA_TYPE ? { schema } : {};
+    responses['200'] = { description: `OK: the ${operation.response.name}.`, content };
   } else {
     responses['204'] = { description: 'No Content: the operation succeeded and returns no body.' };
   }

@@ -4,7 +4,7 @@ import type { TypeRegistry } from '../type-registry.js';
 import { registerDocsPage } from './docs-page.js';
 import { buildOpenApiDocument } from './document.js';
 
-export { buildOpenApiDocument, type OpenApiDocument, type OpenApiOptions } from './document.js';
+export { buildOpenApiDocument, defaultRequestMediaTypes, defaultResponseMediaTypes, type OpenApiDocument, type OpenApiOptions } from './document.js';
 export { componentKey } from './schemas.js';
 
 export const OPENAPI_DOCUMENT_PATH = '/openapi.json';
@@ -14,8 +14,10 @@ export interface OpenApiRouteOptions {
   types: TypeRegistry;
   serviceName: string;
   version: string;
-  /** Media types listed for request bodies; defaults to JSON and form posts, the ones the server parses today. */
+  /** Media types listed for request bodies; defaults to JSON, form posts and every format with a parser. */
   requestMediaTypes?: readonly string[];
+  /** Media types listed for success responses; defaults to JSON and every other wire format. */
+  responseMediaTypes?: readonly string[];
 }
 
 /**

@@ -8,6 +8,7 @@ export interface SchemaObject {
   description?: string;
   type?: 'string' | 'integer' | 'number' | 'boolean' | 'array' | 'object';
   format?: string;
+  writeOnly?: boolean;
   enum?: readonly string[];
   items?: SchemaObject;
   properties?: Record<string, SchemaObject>;
@@ -91,6 +92,11 @@ export class SchemaBuilder {
     if (field.description) {
       if (schema.$ref) return { $ref: schema.$ref, description: field.description };
       schema.description = joinSentences(field.description, schema.description);
+    }
+    if (field.secret && schema.type === 'string') {
+      // Swagger UI masks the input of a password field; writeOnly says responses never carry it.
+      schema.format = 'password';
+      schema.writeOnly = true;
     }
     return schema;
   }

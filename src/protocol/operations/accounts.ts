@@ -5,7 +5,7 @@ import { AccountInfo, listResponseOf, pagingFields } from '../types.js';
 const accountFields = [
   { name: 'name', type: 'string', description: 'The name of the account' },
   { name: 'twilioAccountSid', type: 'string', description: 'The Twilio account SID (AC + 32 hexadecimal digits) that the calls live in' },
-  { name: 'twilioAuthToken', type: 'string', description: 'The Twilio auth token; write-only, never returned' },
+  { name: 'twilioAuthToken', type: 'string', secret: true, description: 'The Twilio auth token; write-only, never returned' },
   { name: 'countryCode', type: 'string', description: 'ISO 3166 alpha-2 home country (default US)' },
   { name: 'timeZone', type: 'string', description: 'IANA time zone of billing days (default UTC)' },
   { name: 'currency', type: 'string', description: 'ISO 4217 currency (default USD)' },
