@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BILLABLE_STATUSES } from '../src/billing/billable-info.js';
 import { BILLING_NAMESPACE, defineType, type FieldSpec, type TypeSpec } from '../src/protocol/dto.js';
+import { FORMATS } from '../src/protocol/formats/index.js';
 import type { Operation } from '../src/protocol/operation.js';
 import { OPERATIONS } from '../src/protocol/operations/index.js';
 import { findSwaggerUiDirectory, resolveAsset } from '../src/protocol/openapi/docs-page.js';
@@ -26,7 +27,7 @@ function buildDocument(operations: readonly Operation[] = OPERATIONS, extraTypes
   return buildOpenApiDocument({ operations, types: new TypeRegistry(operations, extraTypes), serviceName: SERVICE_NAME, version: VERSION });
 }
 
-/** Every operation of the document with its route, in document order. */
+/** Lists every operation of the document with its route, in document order. */
 function operationsOf(document: OpenApiDocument): { path: string; method: string; operation: OperationObject }[] {
   return Object.entries(document.paths).flatMap(([route, item]) =>
     Object.entries(item).map(([method, operation]) => ({ path: route, method: method.toUpperCase(), operation: operation as OperationObject })),
@@ -51,7 +52,7 @@ function resolvePointer(document: unknown, ref: string): unknown {
   return node;
 }
 
-/** Every `$ref` value anywhere in the document, with the JSON path where it occurs. */
+/** Collects every `$ref` value in the document, with the JSON path where it occurs. */
 function collectRefs(node: unknown, at = '#', found: { at: string; ref: string }[] = []): { at: string; ref: string }[] {
   if (Array.isArray(node)) {
     node.forEach((item, index) => collectRefs(item, `${at}/${index}`, found));
@@ -71,10 +72,10 @@ function componentSchema(document: OpenApiDocument, ref: string | undefined): Sc
 }
 
 function bodySchemaOf(document: OpenApiDocument, operation: OperationObject): SchemaObject {
-  return componentSchema(document, operation.requestBody?.content['application/json']?.schema.$ref);
+  return componentSchema(document, operation.requestBody?.content['application/json']?.schema?.$ref);
 }
 
-/** A copy of getBillable with extra request fields, to see how the document follows the DTO. */
+/** Copies an operation with extra request fields, to see how the document follows the DTO. */
 function withExtraFields(base: Operation, fields: readonly FieldSpec[], overrides: Partial<Operation> = {}): Operation {
   const request = defineType({ ...base.request, fields: [...base.request.fields, ...fields] });
   return { ...base, ...overrides, request } as Operation;
@@ -265,6 +266,25 @@ describe('OpenAPI document', () => {
   it('maps Dictionary<String,String> to a string map', () => {
     const status = componentSchema(document, '#/components/schemas/ResponseStatus');
     expect(status.properties?.meta).toEqual({ type: 'object', additionalProperties: { type: 'string' } });
+  });
+
+  it('lists the media types of every format', () => {
+    const readers = [...FORMATS.values()].filter((format) => format.parse).map((format) => format.mediaTypes[0]);
+    const writers = [...FORMATS.values()].map((format) => format.mediaTypes[0]);
+    const newAccount = operationNamed(document, 'NewAccount');
+    expect(Object.keys(newAccount.requestBody?.content ?? {})).toEqual(
+      expect.arrayContaining(['application/json', 'application/x-www-form-urlencoded', ...readers]),
+    );
+
+    const success = operationNamed(document, 'GetAccount').responses['200'] as { content: Record<string, { schema?: SchemaObject }> };
+    expect(Object.keys(success.content)).toEqual(expect.arrayContaining(writers));
+    expect(success.content['application/json']?.schema).toEqual({ $ref: '#/components/schemas/AccountInfo' });
+  });
+
+  it('marks secret fields write-only', () => {
+    const token = componentSchema(document, '#/components/schemas/NewAccount').properties?.twilioAuthToken;
+    expect(token).toMatchObject({ type: 'string', format: 'password', writeOnly: true });
+    expect(componentSchema(document, '#/components/schemas/AccountInfo').properties?.twilioAuthToken).toBeUndefined();
   });
 
   it('does not require path fields in the body', () => {
@@ -519,7 +539,7 @@ describe('OpenAPI document against the service', () => {
     expect(documented, `${operationId} answered ${response.status}, which is not documented`).toBeDefined();
 
     const target = '$ref' in (documented as object) ? resolvePointer(document, (documented as { $ref: string }).$ref) : documented;
-    const schemaRef = (target as { content?: Record<string, { schema: SchemaObject }> }).content?.['application/json']?.schema.$ref;
+    const schemaRef = (target as { content?: Record<string, { schema?: SchemaObject }> }).content?.['application/json']?.schema?.$ref;
     if (schemaRef === undefined) {
       expect(response.body, operationId).toBeNull();
       return response.body;

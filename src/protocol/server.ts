@@ -8,6 +8,7 @@ import { FORMATS } from './formats/index.js';
 import { negotiate, type Negotiated, stripFormatSuffix } from './negotiation.js';
 import { HTTP_METHODS, type Operation } from './operation.js';
 import { OPERATIONS } from './operations/index.js';
+import { registerOpenApiRoutes } from './openapi/index.js';
 import { registerBodyParsers } from './request-body.js';
 import { sendDto } from './respond.js';
 import { STATUS_BY_KIND, toErrorResponse, toServiceError } from './response-status.js';
@@ -16,6 +17,9 @@ import { ErrorResponse, NESTED_TYPES } from './types.js';
 
 /** Largest request body accepted, in bytes. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export const SERVICE_NAME = 'voice-billing';
+export const SERVICE_VERSION = '0.1.0';
 
 const PREDEFINED_ROUTES = ['/api/:operation', '/:format/reply/:operation', '/:format/oneway/:operation'];
 const BATCH_SUFFIX = '[]';
@@ -58,6 +62,8 @@ export async function buildServer({ services, logger }: ServerOptions): Promise<
     }));
     return reply.type(FORMATS.get('json')!.contentType).send(JSON.stringify({ operations }));
   });
+
+  registerOpenApiRoutes(app, { operations: OPERATIONS, types, serviceName: SERVICE_NAME, version: SERVICE_VERSION });
 
   for (const operation of OPERATIONS) {
     app.route({

@@ -5,13 +5,13 @@
  * processes a DTD: a DOCTYPE, any other markup declaration and every processing instruction
  * except the XML declaration are rejected, and the only entity references it decodes are the
  * five predefined ones and character references. So entity expansion (billion laughs) and
- * external entities (XXE) cannot happen, and every input is read in one linear pass.
+ * external entities (XXE) cannot happen, and reading time grows linearly with the input length.
  */
 
 /** Default nesting limit for readXml; the root element is level 1. */
 export const XML_DEFAULT_MAX_DEPTH = 64;
 
-/** Default input limit for readXml, in UTF-16 code units: the 1 MiB that ServiceStack's XmlSerializer allows. */
+/** Default input limit for readXml, in UTF-16 code units: ServiceStack.Text XmlSerializer's default MaxCharactersInDocument. */
 export const XML_DEFAULT_MAX_LENGTH = 1_048_576;
 
 export const XSI_NAMESPACE = 'http://www.w3.org/2001/XMLSchema-instance';
@@ -100,7 +100,8 @@ const NAME = new RegExp(`[${NAME_START_CHARS}][${NAME_CHARS}]*`, 'uy');
 const XML_DECLARATION =
   /^<\?xml\s+version\s*=\s*(["'])1\.[0-9]+\1(?:\s+encoding\s*=\s*(["'])([A-Za-z][A-Za-z0-9._-]*)\2)?(?:\s+standalone\s*=\s*(["'])(?:yes|no)\4)?\s*\?>/;
 
-// The body has been decoded to text before it reaches the reader, as UTF-8.
+// The reader gets text that the server has already decoded as UTF-8, so a body that declares another
+// encoding was decoded with the wrong one.
 const ACCEPTED_ENCODINGS = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
 
 // Longer than any predefined entity name or character reference below U+10FFFF.
@@ -176,8 +177,8 @@ class XmlReader {
 
     this.skipMisc();
     if (this.position < this.text.length) {
-      const what = this.text.startsWith('<', this.position) ? 'a second element' : 'text';
-      this.fail(`${what} after the end of the root element <${root.name}>; a document has exactly one root element`);
+      const found = this.text.startsWith('<', this.position) ? 'a second element' : 'text';
+      this.fail(`${found} after the end of the root element <${root.name}>; a document has exactly one root element`);
     }
     return root;
   }
@@ -443,10 +444,10 @@ class XmlReader {
     const start = this.position + 4;
     const end = this.text.indexOf('-->', start);
     if (end === -1) this.fail('comment is not closed with "-->"');
+    // The text between "<!--" and "-->" may not contain "--" or end with "-".
     const doubleHyphen = this.text.indexOf('--', start);
-    if (doubleHyphen < end || this.text.charCodeAt(end - 1) === 0x2d) {
-      this.fail('"--" is not allowed inside a comment', doubleHyphen < end ? doubleHyphen : end - 1);
-    }
+    if (doubleHyphen < end) this.fail('"--" is not allowed inside a comment', doubleHyphen);
+    if (end > start && this.text.charCodeAt(end - 1) === 0x2d) this.fail('"--" is not allowed inside a comment', end - 1);
     this.position = end + 3;
   }
 

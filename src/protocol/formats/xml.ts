@@ -80,6 +80,12 @@ function splitTypeArguments(text: string): string[] {
   return names;
 }
 
+/** Compares UTF-16 code units, as .NET's String.CompareOrdinal does. */
+function compareOrdinal(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
+}
+
 function pascalCase(name: string): string {
   return name.charAt(0).toUpperCase() + name.slice(1);
 }
@@ -114,7 +120,7 @@ function orderedFields(type: TypeSpec): readonly { name: string; elementName: st
     // type, so a DTO that inherits in .NET (such as an EntityInfo base) is sorted as one flat list here.
     fields = type.fields.map((field) => ({ name: field.name, elementName: pascalCase(field.name), type: field.type }));
     if (type.namespace !== 'ServiceStack') {
-      fields = [...fields].sort((a, b) => (a.elementName < b.elementName ? -1 : a.elementName > b.elementName ? 1 : 0));
+      fields = [...fields].sort((a, b) => compareOrdinal(a.elementName, b.elementName));
     }
     orderedFieldsCache.set(type, fields);
   }
@@ -122,10 +128,10 @@ function orderedFields(type: TypeSpec): readonly { name: string; elementName: st
 }
 
 /**
- * Writes one document. Strings that contain a character XML 1.0 forbids (C0 controls other than
- * tab, LF and CR, lone surrogates, U+FFFE, U+FFFF) raise RangeError, as .NET's XmlWriter does,
- * because no XML reader could read such a document. CR is written as `&#xD;` so it survives
- * end-of-line normalization and reads back exactly.
+ * Writer of one document. A string that contains a character XML 1.0 forbids (C0 controls other
+ * than tab, LF and CR, lone surrogates, U+FFFE, U+FFFF) raises RangeError, because no XML reader
+ * could read the result. .NET's XmlWriter also throws there under its default CheckCharacters,
+ * which ServiceStack.Text's XmlSerializer keeps. CR is written as `&#xD;` so it reads back exactly.
  */
 class DataContractWriter {
   private readonly parts: string[] = [];
@@ -173,7 +179,7 @@ class DataContractWriter {
 
     const isList = type === null ? Array.isArray(value) : typeof type === 'object' && 'list' in type;
     if (isList) {
-      if (!Array.isArray(value)) throw new TypeError(`Cannot write ${path} as XML: the list is declared as a list but is ${describeValue(value)}`);
+      if (!Array.isArray(value)) throw new TypeError(`Cannot write ${path} as XML: it is declared as a list but is ${describeValue(value)}`);
       const itemType = type !== null && typeof type === 'object' && 'list' in type ? type.list : null;
       const itemNamespace = itemType === null ? ARRAYS_NAMESPACE_URI : this.itemNamespace(itemType, name.namespaceUri);
       const { tag, contentScope } = this.declareContentNamespace(startTag, itemNamespace, scope, depth);
@@ -275,7 +281,7 @@ class DataContractWriter {
       byElementName.set(elementName, key);
     }
 
-    const elementNames = [...byElementName.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const elementNames = [...byElementName.keys()].sort(compareOrdinal);
     for (const elementName of elementNames) {
       const key = byElementName.get(elementName) ?? elementName;
       this.writeElement({ localName: elementName, namespaceUri }, value[key], null, scope, `${path}.${elementName}`);
@@ -327,10 +333,10 @@ function untypedItemName(item: unknown): string {
 }
 
 function describeValue(value: unknown): string {
-  if (Array.isArray(value)) return 'an array';
-  if (value instanceof Date) return 'a Date';
   if (value === null) return 'null';
-  return `a ${typeof value}`;
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return isPlainObject(value) ? 'an object' : `a ${(value.constructor as Function | undefined)?.name ?? 'non-plain object'}`;
+  return typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`;
 }
 
 /** Formats a scalar with invariant culture: exact decimal digits, no exponents, ISO-8601 UTC dates. */
@@ -490,8 +496,9 @@ function readText(element: XmlElement, fieldName: string): string {
 function rejectText(element: XmlElement, fieldName?: string): void {
   const text = element.children.find((child): child is string => typeof child === 'string' && /[^ \t\r\n]/.test(child));
   if (text !== undefined) {
-    const shown = text.trim().length > 40 ? `${text.trim().slice(0, 37)}...` : text.trim();
-    throw new FormatError(`<${element.localName}> must contain only elements, but contains the text '${shown}'.`, fieldName);
+    const trimmed = text.trim();
+    const excerpt = trimmed.length > 40 ? `${trimmed.slice(0, 37)}...` : trimmed;
+    throw new FormatError(`<${element.localName}> must contain only elements, but contains the text '${excerpt}'.`, fieldName);
   }
 }
 

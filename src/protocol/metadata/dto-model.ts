@@ -71,7 +71,7 @@ const DOTNET_SCALARS: Readonly<Record<string, ScalarType>> = {
   DateTime: 'datetime',
 };
 
-interface ParsedTypeName {
+export interface ParsedTypeName {
   readonly name: string;
   readonly args: readonly ParsedTypeName[];
 }
@@ -251,7 +251,7 @@ class ModelBuilder {
       return { kind: 'dictionary', key: this.resolveParsed(key, where), value: this.resolveParsed(value, where) };
     }
 
-    const fullName = parsed.args.length === 0 ? parsed.name : `${parsed.name}<${parsed.args.map(formatParsed).join(',')}>`;
+    const fullName = formatTypeName(parsed);
     if (this.registry.get(fullName) === undefined) {
       throw new Error(`${where} refers to the type '${text}', which is not in the TypeRegistry; pass it in the registry's extra types (NESTED_TYPES).`);
     }
@@ -263,8 +263,9 @@ class ModelBuilder {
   }
 }
 
-function formatParsed(parsed: ParsedTypeName): string {
-  return parsed.args.length === 0 ? parsed.name : `${parsed.name}<${parsed.args.map(formatParsed).join(',')}>`;
+/** Writes a parsed name back without spaces, as TypeRegistry names are written: `Dictionary<String,String>`. */
+export function formatTypeName(parsed: ParsedTypeName): string {
+  return parsed.args.length === 0 ? parsed.name : `${parsed.name}<${parsed.args.map(formatTypeName).join(',')}>`;
 }
 
 /** Builds the DTO model; throws on declarations that no client language could represent. */

@@ -17,8 +17,8 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /**
- * The page's Content-Security-Policy. It blocks requests to any other origin, so the page works
- * offline. Swagger UI sets inline style attributes, hence 'unsafe-inline' for styles only.
+ * The page's Content-Security-Policy: this origin only, so the browser blocks any request to
+ * another host. Swagger UI sets inline style attributes, hence 'unsafe-inline' for styles only.
  */
 const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -34,7 +34,7 @@ const CONTENT_SECURITY_POLICY = [
 /** Assets change only with the package version, which is pinned in package.json. */
 const ASSET_CACHE_CONTROL = 'public, max-age=3600';
 
-/** The directory of the installed swagger-ui-dist package, with symbolic links resolved. */
+/** Finds the directory of the installed swagger-ui-dist package, with symbolic links resolved. */
 export function findSwaggerUiDirectory(): string {
   const require = createRequire(import.meta.url);
   let manifest: string;
@@ -77,7 +77,7 @@ function isInside(root: string, candidate: string): boolean {
   return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
 }
 
-/** The HTML of the reference page. Every URL in it is on this server. */
+/** Renders the HTML of the reference page. Every URL in it is on this server. */
 export function renderDocsPage(title: string, documentUrl: string): string {
   return `<!DOCTYPE html>
 <html lang="en">

@@ -31,7 +31,7 @@ export interface ParameterObject {
   explode?: boolean;
 }
 
-/** Without a schema for formats whose layout differs from the DTO (CSV, JSON Lines). */
+/** One media type of a request or response. Formats other than JSON are listed without a schema. */
 export interface MediaTypeObject {
   schema?: SchemaObject;
 }
@@ -225,7 +225,7 @@ function buildOperation(
   };
 }
 
-/** The request fields bound from the path, by the variable name as written in the route. */
+/** Finds the request fields bound from the path, keyed by the variable name as written in the route. */
 function pathFieldsOf(operation: Operation): Map<string, FieldSpec> {
   const fields = new Map<string, FieldSpec>();
   for (const [, variable] of operation.path.matchAll(PATH_VARIABLE)) {
@@ -249,7 +249,7 @@ function parameterOf(name: string, location: 'path' | 'query', field: FieldSpec,
   return parameter;
 }
 
-/** The binder rejects nested DTOs in a request, so fields of `{ ref }` type are not offered as query parameters. */
+/** Checks whether a field can be sent as a query parameter. The binder rejects nested DTOs (`{ ref }` fields) in requests. */
 function isBindableFromText(field: FieldSpec): boolean {
   let type = field.type;
   while (typeof type === 'object' && 'list' in type) type = type.list;
@@ -260,7 +260,7 @@ function responsesOf(operation: Operation, hasBody: boolean, mediaTypes: readonl
   const responses: OperationObject['responses'] = {};
   if (operation.response) {
     const schema = { $ref: componentRef(operation.response.name) };
-    // Only JSON gets the schema, because CSV and JSON Lines lay the DTO out as rows.
+    // Only JSON gets the schema, because OpenAPI schemas describe JSON and CSV or JSON Lines lay the DTO out as rows.
     const content: Record<string, MediaTypeObject> = {};
     for (const mediaType of mediaTypes) content[mediaType] = mediaType === JSON_MEDIA_TYPE ? { schema } : {};
     responses['200'] = { description: `OK: the ${operation.response.name}.`, content };

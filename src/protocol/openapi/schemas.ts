@@ -86,7 +86,7 @@ export class SchemaBuilder {
     return this.put(type.name, schema);
   }
 
-  /** The schema of one field: its type, plus the field's description. */
+  /** Builds the schema of one field: its type, plus the field's description. */
   fieldSchema(field: FieldSpec, ownerName: string): SchemaObject {
     const schema = this.typeSchema(field.type, `${ownerName}.${field.name}`);
     if (field.description) {
@@ -94,7 +94,7 @@ export class SchemaBuilder {
       schema.description = joinSentences(field.description, schema.description);
     }
     if (field.secret && schema.type === 'string') {
-      // Swagger UI masks the input of a password field; writeOnly says responses never carry it.
+      // Swagger UI masks the input of a password field. writeOnly states that responses never contain it.
       schema.format = 'password';
       schema.writeOnly = true;
     }

@@ -1,0 +1,715 @@
+/**
+ * `npm run bench`: measures voice-billing side by side in one run and writes docs/benchmarks.md.
+ *
+ * 1. NewBillable ingestion: autocannon in this process drives 64 connections for BENCH_SECONDS
+ *    against a bare Fastify route, the service on PGlite and the service on PostgreSQL. Each
+ *    server runs in a child process with WORKER=off, and every request reports a new call SID.
+ * 2. GetBilling: a month of Rated billables (1,000,000 over 1,000 customers and 31 days by
+ *    default) is loaded with SQL, then GetBilling is timed for the whole account and for single
+ *    customers, and its total is checked against SUM(total_cost) of the billables.
+ *
+ * Everything runs on loopback. Settings are environment variables; see readSettings().
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { Decimal } from 'decimal.js';
+import pg from 'pg';
+import type { Database } from '../src/store/database.js';
+import { migrate } from '../src/store/migrate.js';
+import { openPglite } from '../src/store/pglite.js';
+import { openPostgres } from '../src/store/postgres.js';
+import { type BillingDataPlan, type LoadedBillingData, loadBillingData } from './bench-data.js';
+import { type ServerProcess, startServer } from './bench-process.js';
+
+// autocannon ships no type declarations, so the part of its API used here is declared here.
+interface AutocannonResult {
+  duration: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  '2xx': number;
+  latency: { p50: number; p99: number };
+}
+interface AutocannonInstance extends PromiseLike<AutocannonResult> {
+  on(event: 'response', listener: (client: unknown, statusCode: number, bytes: number, responseTimeMs: number) => void): void;
+}
+type Autocannon = (options: Record<string, unknown>) => AutocannonInstance;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const Money = Decimal.clone({ precision: 60 });
+
+const INGEST_PATH = '/api/NewBillable';
+const SERVICE_ENTRY = 'src/main.ts';
+const BARE_ENTRY = 'scripts/bench-bare-server.ts';
+const ADMIN_KEY = `bench-admin-${randomBytes(16).toString('hex')}`;
+const BILLING_MONTH = { firstDay: '2025-01-01', lastDay: '2025-01-31', days: 31 };
+const TIME_ZONE = 'America/New_York';
+const TARGETS = { ingestPerSecond: 5_000, ingestP99Ms: 50, billingMs: 100, rssMb: 300 };
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+
+interface Settings {
+  seconds: number;
+  warmupSeconds: number;
+  connections: number;
+  billables: number;
+  customers: number;
+  billingRequests: number;
+  pgliteBilling: boolean;
+  ingestion: boolean;
+  billing: boolean;
+  postgresUrl: string;
+  cpuProfileDir: string | undefined;
+  docsPath: string | undefined;
+}
+
+function readSettings(env: NodeJS.ProcessEnv): Settings {
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const text = env[name];
+    if (text === undefined || text === '') return fallback;
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, not '${text}'.`);
+    return value;
+  };
+  const flag = (name: string, fallback: boolean): boolean => {
+    const text = env[name]?.toLowerCase();
+    if (text === undefined || text === '') return fallback;
+    if (['on', 'true', '1', 'yes'].includes(text)) return true;
+    if (['off', 'false', '0', 'no'].includes(text)) return false;
+    throw new Error(`${name} must be on or off, not '${env[name]}'.`);
+  };
+
+  const postgresUrl = env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  const host = new URL(postgresUrl).hostname;
+  // Load goes to this machine only.
+  if (!['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host)) {
+    throw new Error(`BENCH_DATABASE_URL must name a server on loopback (127.0.0.1, localhost or [::1]), not '${host}'.`);
+  }
+  const docs = env.BENCH_DOCS ?? 'docs/benchmarks.md';
+  const parts = (env.BENCH_PARTS || 'ingestion,billing').split(',').map((part) => part.trim());
+  const unknownPart = parts.find((part) => part !== 'ingestion' && part !== 'billing');
+  if (unknownPart !== undefined) throw new Error(`BENCH_PARTS lists ingestion, billing or both, not '${unknownPart}'.`);
+
+  return {
+    seconds: integer('BENCH_SECONDS', 10, 1, 600),
+    warmupSeconds: integer('BENCH_WARMUP_SECONDS', 2, 0, 60),
+    connections: integer('BENCH_CONNECTIONS', 64, 1, 1024),
+    billables: integer('BENCH_BILLABLES', 1_000_000, 1_000, 50_000_000),
+    customers: integer('BENCH_CUSTOMERS', 1_000, 1, 100_000),
+    billingRequests: integer('BENCH_BILLING_REQUESTS', 200, 10, 100_000),
+    pgliteBilling: flag('BENCH_PGLITE_BILLING', true),
+    ingestion: parts.includes('ingestion'),
+    billing: parts.includes('billing'),
+    postgresUrl,
+    cpuProfileDir: env.BENCH_CPU_PROFILE_DIR || undefined,
+    docsPath: docs === '' || docs === 'off' ? undefined : docs,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Housekeeping: progress lines, and clean-up that also runs on Ctrl-C.
+
+const startedAt = Date.now();
+function progress(message: string): void {
+  process.stderr.write(`[${((Date.now() - startedAt) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+async function runCleanups(): Promise<void> {
+  while (cleanups.length > 0) {
+    const cleanup = cleanups.pop() as () => Promise<void>;
+    await cleanup().catch((error: unknown) => progress(`clean-up failed: ${error instanceof Error ? error.message : String(error)}`));
+  }
+}
+process.once('SIGINT', () => {
+  progress('interrupted; stopping servers and removing databases');
+  void runCleanups().then(() => process.exit(130));
+});
+
+/** Creates an empty PostgreSQL database, dropped again by the clean-up. */
+async function createPostgresDatabase(serverUrl: string): Promise<string> {
+  const name = `vb_bench_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  cleanups.push(async () => {
+    const cleanup = new pg.Client({ connectionString: serverUrl });
+    await cleanup.connect();
+    try {
+      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    } finally {
+      await cleanup.end();
+    }
+  });
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function createTempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function serviceEnvironment(store: { DATA_DIR: string } | { DATABASE_URL: string }): Record<string, string> {
+  return {
+    ...store,
+    ADMIN_API_KEY: ADMIN_KEY,
+    WORKER: 'off',
+    LOG_LEVEL: 'warn',
+    // Nothing calls Twilio with the worker off; the URL keeps any stray request on loopback anyway.
+    TWILIO_API_BASE_URL: 'http://127.0.0.1:9',
+  };
+}
+
+async function startService(name: string, settings: Settings, store: { DATA_DIR: string } | { DATABASE_URL: string }): Promise<ServerProcess> {
+  const server = await startServer({ name, script: SERVICE_ENTRY, env: serviceEnvironment(store), cpuProfileDir: settings.cpuProfileDir });
+  cleanups.push(() => server.stop());
+  return server;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP helpers
+
+const adminHeaders = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };
+
+async function callService(server: ServerProcess, method: string, requestPath: string, body?: unknown): Promise<any> {
+  const response = await fetch(server.url + requestPath, { method, headers: adminHeaders, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${requestPath} on ${server.name} failed with HTTP ${response.status}: ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : null;
+}
+
+// Money arrives as JSON numbers; quoting them before JSON.parse keeps every digit for decimal.js.
+const MONEY_FIELD = /"(callCost|recordingCost|totalCost|internationalCosts)":(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g;
+
+function parseWithExactMoney(text: string): any {
+  return JSON.parse(text.replace(MONEY_FIELD, '"$1":"$2"'));
+}
+
+function percentile(sortedValues: readonly number[], fraction: number): number {
+  if (sortedValues.length === 0) return Number.NaN;
+  const index = Math.min(sortedValues.length - 1, Math.max(0, Math.ceil(fraction * sortedValues.length) - 1));
+  return sortedValues[index] as number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Part 1: NewBillable ingestion
+
+interface IngestionResult {
+  target: string;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  non2xx: number;
+  acknowledged: number;
+  /** Billables the service stored during warm-up and measurement; undefined for the bare route. */
+  stored: number | undefined;
+  /** 2xx responses of warm-up and measurement together. */
+  acknowledgedInAllRuns: number | undefined;
+  /** Most requests that can be stored without an acknowledgement: those in flight when a run ended. */
+  cutOff: number;
+  peakRssMb: number;
+}
+
+// Unique per run and per request: CA, 8 random hex digits, then a 24-digit hex counter.
+const sidPrefix = randomBytes(4).toString('hex');
+let sidCounter = 0;
+function nextCallSid(): string {
+  sidCounter += 1;
+  return `CA${sidPrefix}${sidCounter.toString(16).padStart(24, '0')}`;
+}
+
+interface LoadRun {
+  result: AutocannonResult;
+  /** Latencies of the 2xx responses, in milliseconds, sorted. */
+  latenciesMs: number[];
+}
+
+async function runLoad(server: ServerProcess, seconds: number, connections: number, bodyFor: (callSid: string) => string): Promise<LoadRun> {
+  const latenciesMs: number[] = [];
+  const instance = autocannon({
+    url: server.url,
+    connections,
+    duration: seconds,
+    headers: adminHeaders,
+    requests: [
+      {
+        method: 'POST',
+        path: INGEST_PATH,
+        // A new body per request: every billable is for a call the service has not seen.
+        setupRequest: (request: Record<string, unknown>) => ({ ...request, body: bodyFor(nextCallSid()) }),
+      },
+    ],
+  });
+  instance.on('response', (_client, statusCode, _bytes, responseTimeMs) => {
+    if (statusCode >= 200 && statusCode < 300) latenciesMs.push(responseTimeMs);
+  });
+  const result = await instance;
+  latenciesMs.sort((a, b) => a - b);
+  return { result, latenciesMs };
+}
+
+async function measureIngestion(
+  target: string,
+  server: ServerProcess,
+  settings: Settings,
+  bodyFor: (callSid: string) => string,
+  countStored: (() => Promise<number>) | undefined,
+): Promise<IngestionResult> {
+  let acknowledged = 0;
+  let runs = 1;
+  if (settings.warmupSeconds > 0) {
+    runs += 1;
+    progress(`${target}: warm-up for ${settings.warmupSeconds} s`);
+    const warmup = await runLoad(server, settings.warmupSeconds, settings.connections, bodyFor);
+    acknowledged += warmup.result['2xx'];
+  }
+  progress(`${target}: ${settings.connections} connections for ${settings.seconds} s`);
+  const { result, latenciesMs } = await runLoad(server, settings.seconds, settings.connections, bodyFor);
+  acknowledged += result['2xx'];
+  const stored = countStored ? await countStored() : undefined;
+  return {
+    target,
+    requestsPerSecond: result['2xx'] / result.duration,
+    p50Ms: percentile(latenciesMs, 0.5),
+    p99Ms: percentile(latenciesMs, 0.99),
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    acknowledged: result['2xx'],
+    stored,
+    acknowledgedInAllRuns: countStored ? acknowledged : undefined,
+    cutOff: runs * settings.connections,
+    peakRssMb: server.peakRssMb(),
+  };
+}
+
+/** Creates an account and a customer over HTTP and returns a NewBillable body maker and a row counter. */
+async function prepareService(server: ServerProcess): Promise<{ bodyFor: (callSid: string) => string; countStored: () => Promise<number> }> {
+  const account = await callService(server, 'POST', '/accounts', {
+    name: 'Benchmark account',
+    twilioAccountSid: `AC${'0'.repeat(32)}`,
+    twilioAuthToken: 'benchmark-token',
+    countryCode: 'US',
+    timeZone: TIME_ZONE,
+  });
+  const customer = await callService(server, 'POST', '/customers', { accountId: account.id, name: 'Benchmark customer' });
+  const prefix = `{"accountId":${JSON.stringify(account.id)},"customerId":${JSON.stringify(customer.id)},"callSid":"`;
+  return {
+    bodyFor: (callSid) => `${prefix}${callSid}"}`,
+    countStored: async () => (await callService(server, 'GET', `/billables?accountId=${account.id}&countPerPage=1`)).totalCount as number,
+  };
+}
+
+async function runIngestionBenchmarks(settings: Settings): Promise<IngestionResult[]> {
+  const results: IngestionResult[] = [];
+
+  progress('ingestion 1/3: bare Fastify route');
+  const bare = await startServer({ name: 'bare Fastify route', script: BARE_ENTRY, env: {} });
+  cleanups.push(() => bare.stop());
+  // The same body as the service gets: UUIDs for the account and customer, a new call SID each time.
+  const barePrefix = `{"accountId":"${randomUUID()}","customerId":"${randomUUID()}","callSid":"`;
+  const bareBody = (callSid: string) => `${barePrefix}${callSid}"}`;
+  results.push(await measureIngestion('bare Fastify route', bare, settings, bareBody, undefined));
+  await bare.stop();
+
+  progress('ingestion 2/3: voice-billing on PGlite');
+  const dataDir = await createTempDir('voice-billing-bench-');
+  const onPglite = await startService('voice-billing on PGlite', settings, { DATA_DIR: dataDir });
+  const pgliteTarget = await prepareService(onPglite);
+  results.push(await measureIngestion('voice-billing on PGlite', onPglite, settings, pgliteTarget.bodyFor, pgliteTarget.countStored));
+  await onPglite.stop();
+
+  progress('ingestion 3/3: voice-billing on PostgreSQL');
+  const databaseUrl = await createPostgresDatabase(settings.postgresUrl);
+  const onPostgres = await startService('voice-billing on PostgreSQL', settings, { DATABASE_URL: databaseUrl });
+  const postgresTarget = await prepareService(onPostgres);
+  results.push(await measureIngestion('voice-billing on PostgreSQL', onPostgres, settings, postgresTarget.bodyFor, postgresTarget.countStored));
+  await onPostgres.stop();
+
+  return results;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Part 2: GetBilling over a loaded month
+
+interface LatencySummary {
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+}
+
+interface BillingResult {
+  engine: string;
+  loadSeconds: number;
+  allCustomers: LatencySummary;
+  oneCustomer: LatencySummary;
+  responseBytes: number;
+  peakRssMb: number;
+  expectedTotal: string;
+  reportedTotal: string;
+  expectedCount: number;
+  reportedCount: number;
+  expectedFirstCustomerTotal: string;
+  reportedFirstCustomerTotal: string;
+}
+
+async function timeRequests(server: ServerProcess, count: number, pathFor: (index: number) => string): Promise<LatencySummary> {
+  const latenciesMs: number[] = [];
+  for (let index = 0; index < count; index++) {
+    const started = performance.now();
+    const response = await fetch(server.url + pathFor(index), { headers: adminHeaders });
+    const body = await response.text();
+    latenciesMs.push(performance.now() - started);
+    if (!response.ok) throw new Error(`GET ${pathFor(index)} failed with HTTP ${response.status}: ${body.slice(0, 300)}`);
+  }
+  latenciesMs.sort((a, b) => a - b);
+  return { p50Ms: percentile(latenciesMs, 0.5), p99Ms: percentile(latenciesMs, 0.99), requests: count };
+}
+
+function billingPath(accountId: string, customerId?: string): string {
+  const query = new URLSearchParams({ accountId, startDate: BILLING_MONTH.firstDay, endDate: BILLING_MONTH.lastDay });
+  if (customerId !== undefined) query.set('customerId', customerId);
+  return `/billing?${query.toString()}`;
+}
+
+async function fetchBillingTotals(server: ServerProcess, requestPath: string): Promise<{ total: string; count: number; bytes: number }> {
+  const response = await fetch(server.url + requestPath, { headers: adminHeaders });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`GET ${requestPath} failed with HTTP ${response.status}: ${text.slice(0, 300)}`);
+  const billing = parseWithExactMoney(text) as { customers: Array<{ totalCost: string; billableCount: number }> };
+  let total = new Money(0);
+  let count = 0;
+  for (const customer of billing.customers) {
+    total = total.plus(customer.totalCost);
+    count += customer.billableCount;
+  }
+  return { total: total.toFixed(), count, bytes: Buffer.byteLength(text) };
+}
+
+async function loadInto(db: Database, plan: BillingDataPlan): Promise<{ loaded: LoadedBillingData; seconds: number }> {
+  await migrate(db);
+  const started = Date.now();
+  const loaded = await loadBillingData(db, plan);
+  return { loaded, seconds: (Date.now() - started) / 1000 };
+}
+
+async function measureBilling(engine: string, settings: Settings): Promise<BillingResult> {
+  const plan: BillingDataPlan = {
+    accountId: randomUUID(),
+    customers: settings.customers,
+    billables: settings.billables,
+    firstDay: BILLING_MONTH.firstDay,
+    days: BILLING_MONTH.days,
+    timeZone: TIME_ZONE,
+  };
+  progress(`GetBilling on ${engine}: loading ${settings.billables.toLocaleString('en-US')} billables for ${settings.customers.toLocaleString('en-US')} customers`);
+
+  let store: { DATA_DIR: string } | { DATABASE_URL: string };
+  let db: Database;
+  if (engine === 'PostgreSQL') {
+    const url = await createPostgresDatabase(settings.postgresUrl);
+    store = { DATABASE_URL: url };
+    db = await openPostgres({ connectionString: url });
+  } else {
+    const dataDir = await createTempDir('voice-billing-bench-');
+    store = { DATA_DIR: dataDir };
+    db = await openPglite({ dataDir });
+  }
+  let load: { loaded: LoadedBillingData; seconds: number };
+  try {
+    load = await loadInto(db, plan);
+  } finally {
+    // PGlite allows one process per data directory, so the loader closes before the service opens it.
+    await db.close();
+  }
+  progress(`GetBilling on ${engine}: loaded in ${load.seconds.toFixed(1)} s (${load.loaded.dailyTotalRows.toLocaleString('en-US')} daily total rows)`);
+
+  const server = await startService(`voice-billing on ${engine} (GetBilling)`, settings, store);
+  const { customerIds } = load.loaded;
+  const allPath = billingPath(plan.accountId);
+  const onePath = (index: number) => billingPath(plan.accountId, customerIds[index % customerIds.length]);
+
+  // Warm-up: the first requests compile code paths and fill the database's caches.
+  await timeRequests(server, 5, () => allPath);
+  await timeRequests(server, 5, onePath);
+  server.resetPeakRss();
+
+  progress(`GetBilling on ${engine}: ${settings.billingRequests} requests for all customers, ${settings.billingRequests} for one customer each`);
+  const allCustomers = await timeRequests(server, settings.billingRequests, () => allPath);
+  const oneCustomer = await timeRequests(server, settings.billingRequests, onePath);
+  const whole = await fetchBillingTotals(server, allPath);
+  const first = await fetchBillingTotals(server, onePath(0));
+  const peakRssMb = server.peakRssMb();
+  await server.stop();
+
+  return {
+    engine,
+    loadSeconds: load.seconds,
+    allCustomers,
+    oneCustomer,
+    responseBytes: whole.bytes,
+    peakRssMb,
+    expectedTotal: new Money(load.loaded.totalCost).toFixed(),
+    reportedTotal: whole.total,
+    expectedCount: load.loaded.billableCount,
+    reportedCount: whole.count,
+    expectedFirstCustomerTotal: new Money(load.loaded.firstCustomerTotalCost).toFixed(),
+    reportedFirstCustomerTotal: first.total,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+interface Machine {
+  date: string;
+  cores: number;
+  cpuModel: string;
+  memory: string;
+  node: string;
+  postgres: string;
+  packages: string;
+}
+
+async function describeMachine(settings: Settings): Promise<Machine> {
+  const client = new pg.Client({ connectionString: settings.postgresUrl });
+  await client.connect();
+  const version = (await client.query<{ version: string }>("SELECT current_setting('server_version') AS version")).rows[0]?.version ?? 'unknown';
+  await client.end();
+
+  let memory = `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`;
+  try {
+    const free = execFileSync('free', ['-g'], { encoding: 'utf8' });
+    const total = /^Mem:\s+(\d+)/m.exec(free)?.[1];
+    if (total !== undefined) memory = `${total} GiB (free -g)`;
+  } catch {
+    // free is missing on this machine; os.totalmem() stands in.
+  }
+  const manifest = JSON.parse(await readFile('package.json', 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  const versionOf = (name: string) => manifest.dependencies[name] ?? manifest.devDependencies[name] ?? '?';
+
+  return {
+    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+    cores: os.availableParallelism(),
+    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown CPU',
+    memory,
+    node: process.version,
+    postgres: version,
+    packages: `fastify ${versionOf('fastify')}, pg ${versionOf('pg')}, @electric-sql/pglite ${versionOf('@electric-sql/pglite')}, autocannon ${versionOf('autocannon')}`,
+  };
+}
+
+const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(value < 10 ? 2 : 1) : 'n/a');
+const whole = (value: number) => Math.round(value).toLocaleString('en-US');
+
+function ingestionTable(results: readonly IngestionResult[]): string {
+  const bare = results[0];
+  const lines = [
+    '| Target | Billables/s | p50 ms | p99 ms | Errors | Non-2xx | vs bare route | Stored / acknowledged | Peak RSS MiB |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
+  ];
+  for (const result of results) {
+    const ratio = bare && result !== bare ? `${(result.requestsPerSecond / bare.requestsPerSecond).toFixed(2)}×` : '1.00×';
+    const stored = result.stored === undefined ? 'n/a' : `${whole(result.stored)} / ${whole(result.acknowledgedInAllRuns ?? 0)}`;
+    lines.push(
+      `| ${result.target} | ${whole(result.requestsPerSecond)} | ${ms(result.p50Ms)} | ${ms(result.p99Ms)} | ${result.errors} | ${result.non2xx} | ${ratio} | ${stored} | ${whole(result.peakRssMb)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function billingTable(results: readonly BillingResult[]): string {
+  const lines = [
+    '| Engine | Load s | All customers p50 ms | p99 ms | One customer p50 ms | p99 ms | Response KiB | Peak RSS MiB | Total = SUM(total_cost) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
+  for (const result of results) {
+    const check = billingCheckPasses(result) ? `yes (${result.reportedTotal})` : `**no**: ${result.reportedTotal} vs ${result.expectedTotal}`;
+    lines.push(
+      `| ${result.engine} | ${result.loadSeconds.toFixed(0)} | ${ms(result.allCustomers.p50Ms)} | ${ms(result.allCustomers.p99Ms)} | ` +
+        `${ms(result.oneCustomer.p50Ms)} | ${ms(result.oneCustomer.p99Ms)} | ${whole(result.responseBytes / 1024)} | ${whole(result.peakRssMb)} | ${check} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Checks that no acknowledged billable was lost. A request still in flight when autocannon ends a
+ * run can be stored without its response being counted, so up to `cutOff` extra rows are fine.
+ */
+function storedMatchesAcknowledged(result: IngestionResult): boolean {
+  if (result.stored === undefined || result.acknowledgedInAllRuns === undefined) return true;
+  return result.stored >= result.acknowledgedInAllRuns && result.stored <= result.acknowledgedInAllRuns + result.cutOff;
+}
+
+function billingCheckPasses(result: BillingResult): boolean {
+  return (
+    result.reportedTotal === result.expectedTotal &&
+    result.reportedCount === result.expectedCount &&
+    result.reportedFirstCustomerTotal === result.expectedFirstCustomerTotal
+  );
+}
+
+function verdict(met: boolean): string {
+  return met ? '**met**' : '**not met**';
+}
+
+function targetLines(settings: Settings, ingestion: readonly IngestionResult[], billing: readonly BillingResult[]): string[] {
+  const postgresIngest = ingestion.find((result) => result.target === 'voice-billing on PostgreSQL');
+  const pgliteIngest = ingestion.find((result) => result.target === 'voice-billing on PGlite');
+  const postgresBilling = billing.find((result) => result.engine === 'PostgreSQL');
+  const pgliteBilling = billing.find((result) => result.engine === 'PGlite');
+  const lines: string[] = [];
+
+  if (postgresIngest) {
+    lines.push(
+      `- ≥ ${whole(TARGETS.ingestPerSecond)} acknowledged billables/s on PostgreSQL: ${verdict(postgresIngest.requestsPerSecond >= TARGETS.ingestPerSecond)} ` +
+        `(${whole(postgresIngest.requestsPerSecond)}/s; PGlite ${pgliteIngest ? whole(pgliteIngest.requestsPerSecond) : 'n/a'}/s).`,
+    );
+    lines.push(
+      `- NewBillable p99 < ${TARGETS.ingestP99Ms} ms at ${settings.connections} connections on PostgreSQL: ${verdict(postgresIngest.p99Ms < TARGETS.ingestP99Ms)} ` +
+        `(${ms(postgresIngest.p99Ms)} ms; PGlite ${pgliteIngest ? ms(pgliteIngest.p99Ms) : 'n/a'} ms).`,
+    );
+  }
+  if (postgresBilling) {
+    const worst = Math.max(postgresBilling.allCustomers.p99Ms, postgresBilling.oneCustomer.p99Ms);
+    lines.push(
+      `- GetBilling < ${TARGETS.billingMs} ms (p99, whole month, all customers and one customer) on PostgreSQL: ${verdict(worst < TARGETS.billingMs)} ` +
+        `(all customers ${ms(postgresBilling.allCustomers.p99Ms)} ms, one customer ${ms(postgresBilling.oneCustomer.p99Ms)} ms` +
+        (pgliteBilling ? `; PGlite ${ms(pgliteBilling.allCustomers.p99Ms)} ms and ${ms(pgliteBilling.oneCustomer.p99Ms)} ms).` : ').'),
+    );
+  }
+  const postgresRss = Math.max(postgresIngest?.peakRssMb ?? 0, postgresBilling?.peakRssMb ?? 0);
+  const pgliteRss = Math.max(pgliteIngest?.peakRssMb ?? 0, pgliteBilling?.peakRssMb ?? 0);
+  lines.push(
+    `- Service RSS < ${TARGETS.rssMb} MiB on PostgreSQL: ${verdict(postgresRss < TARGETS.rssMb)} (peak ${whole(postgresRss)} MiB; the PostgreSQL server's own memory is not counted). ` +
+      `On PGlite, where the database runs inside the service process: ${verdict(pgliteRss < TARGETS.rssMb)} (peak ${whole(pgliteRss)} MiB).`,
+  );
+  return lines;
+}
+
+function renderReport(settings: Settings, machine: Machine, ingestion: readonly IngestionResult[], billing: readonly BillingResult[], notes: readonly string[]): string {
+  return [
+    '# Benchmarks',
+    '',
+    `Measured ${machine.date} by \`npm run bench\` (scripts/bench.ts), which rewrites this page.`,
+    '',
+    `Machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memory} of memory, Node ${machine.node}, PostgreSQL ${machine.postgres} on the same machine; ${machine.packages}.`,
+    'The load generator, the service and PostgreSQL share those cores, so the figures are lower bounds for a service with a machine to itself.',
+    '',
+    '## Targets',
+    '',
+    ...targetLines(settings, ingestion, billing),
+    '',
+    '## NewBillable ingestion',
+    '',
+    `${settings.connections} connections for ${settings.seconds} s after a ${settings.warmupSeconds} s warm-up, one autocannon 9 client in the bench process, each request a new call SID ` +
+      `(POST ${INGEST_PATH}, JSON body of accountId, customerId and callSid). Each server runs in its own Node process; the service with WORKER=off and LOG_LEVEL=warn. ` +
+      'Latencies are those of the 2xx responses; "Stored / acknowledged" compares the billables the service lists afterwards with the 2xx responses it sent, warm-up included. ' +
+      'Peak RSS is the largest VmRSS of the server process, sampled every 200 ms.',
+    '',
+    ingestion.length > 0 ? ingestionTable(ingestion) : '(not run)',
+    '',
+    '## GetBilling',
+    '',
+    `${settings.billables.toLocaleString('en-US')} Rated billables over ${settings.customers.toLocaleString('en-US')} customers and ${BILLING_MONTH.days} days (${BILLING_MONTH.firstDay} to ${BILLING_MONTH.lastDay}, ${TIME_ZONE}), ` +
+      'loaded with INSERT ... SELECT generate_series, with the customer_daily_totals rows aggregated from them as the rating worker writes them. ' +
+      `Each figure is over ${settings.billingRequests} sequential GET /billing requests for the whole month after 5 warm-up requests: all customers in one response, or one customer per request (cycling through them). ` +
+      '"Total = SUM(total_cost)" compares the sum of the totalCost values GetBilling returns with SUM(total_cost) of the loaded billables, exactly.',
+    '',
+    billing.length > 0 ? billingTable(billing) : '(not run)',
+    '',
+    ...(notes.length > 0 ? ['## Notes', '', ...notes.map((note) => `- ${note}`), ''] : []),
+    '## Reproduce',
+    '',
+    'Needs PostgreSQL on 127.0.0.1:5432 that lets user postgres create databases (set BENCH_DATABASE_URL for another server on loopback). Then:',
+    '',
+    '```sh',
+    'npm install',
+    'npm run bench',
+    '```',
+    '',
+    'Settings, as environment variables: BENCH_SECONDS (measured seconds per ingestion target, default 10), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (64), ' +
+      'BENCH_BILLABLES (1000000), BENCH_CUSTOMERS (1000), BENCH_BILLING_REQUESTS (200 of each kind), BENCH_PGLITE_BILLING (on; off skips the PGlite GetBilling run, the slowest step), ' +
+      'BENCH_PARTS (ingestion, billing or both, default both), BENCH_CPU_PROFILE_DIR (writes a V8 CPU profile of each service process there), BENCH_DOCS (the page to write, default docs/benchmarks.md; off prints only).',
+    '',
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const settings = readSettings(process.env);
+  if (settings.cpuProfileDir) await mkdir(settings.cpuProfileDir, { recursive: true });
+
+  // Fail early and clearly when PostgreSQL is not there, before any measurement.
+  let machine: Machine;
+  try {
+    machine = await describeMachine(settings);
+  } catch (error) {
+    throw new Error(`cannot reach PostgreSQL at ${settings.postgresUrl} (${error instanceof Error ? error.message : String(error)}); start it or set BENCH_DATABASE_URL.`);
+  }
+
+  const notes: string[] = [];
+  const ingestion = settings.ingestion ? await runIngestionBenchmarks(settings) : [];
+  if (!settings.ingestion) notes.push('The ingestion benchmark was skipped (BENCH_PARTS).');
+  const billing: BillingResult[] = [];
+  if (settings.billing) {
+    billing.push(await measureBilling('PostgreSQL', settings));
+    if (settings.pgliteBilling) billing.push(await measureBilling('PGlite', settings));
+    else notes.push('The GetBilling run on PGlite was skipped (BENCH_PGLITE_BILLING=off).');
+  } else {
+    notes.push('The GetBilling benchmark was skipped (BENCH_PARTS).');
+  }
+
+  const problems: string[] = [];
+  for (const result of ingestion) {
+    if (result.errors > 0 || result.non2xx > 0) problems.push(`${result.target}: ${result.errors} errors and ${result.non2xx} non-2xx responses`);
+    if (!storedMatchesAcknowledged(result)) {
+      problems.push(`${result.target}: ${result.stored} billables stored, ${result.acknowledgedInAllRuns} acknowledged and at most ${result.cutOff} cut off in flight`);
+    }
+  }
+  for (const result of billing) {
+    if (!billingCheckPasses(result)) {
+      problems.push(
+        `GetBilling on ${result.engine}: total ${result.reportedTotal} over ${result.reportedCount} billables, expected ${result.expectedTotal} over ${result.expectedCount}; ` +
+          `first customer ${result.reportedFirstCustomerTotal}, expected ${result.expectedFirstCustomerTotal}`,
+      );
+    }
+  }
+  for (const problem of problems) notes.push(`Check failed: ${problem}.`);
+
+  const report = renderReport(settings, machine, ingestion, billing, notes);
+  process.stdout.write(`\n${report}`);
+  if (settings.docsPath) {
+    await writeFile(settings.docsPath, report);
+    progress(`wrote ${settings.docsPath}`);
+  }
+  if (problems.length > 0) {
+    process.stderr.write(`\nbench: ${problems.length} check(s) failed:\n${problems.map((problem) => `  - ${problem}`).join('\n')}\n`);
+    return 1;
+  }
+  progress('done');
+  return 0;
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  process.stderr.write(`\nbench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+} finally {
+  await runCleanups();
+}
