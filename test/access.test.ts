@@ -55,7 +55,7 @@ function basic(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
 }
 
-/** The log lines that contain `text`, so a failure shows only the offending lines. */
+/** Returns the log lines that contain `text`, so a failure shows only those lines. */
 function logLinesContaining(text: string): string[] {
   return service.logs.filter((line) => line.includes(text));
 }

@@ -15,7 +15,7 @@ const KEY_PATTERN = /vb_[A-Za-z0-9_-]{43}/g;
 const CALL_START = new Date(Date.UTC(2024, 4, 10, 9, 0, 0));
 const onPglite = TEST_ENGINE === 'pglite';
 
-// Each test starts one or two real processes, and tsx takes a few seconds to start each.
+// Each test starts one to three real processes, and each tsx start takes seconds.
 const PROCESS_TEST_TIMEOUT_MS = 120_000;
 
 let standin: TwilioStandin;
@@ -40,7 +40,7 @@ afterEach(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-/** The settings every start shares: the test's store, the stand-in and quiet logs. */
+/** Returns the settings every start shares: the test's store, the stand-in and quiet logs. */
 function baseEnvironment(overrides: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {
     DATA_DIR: dataDir,
@@ -103,7 +103,7 @@ async function waitForBillable(service: ServiceProcess, billableId: string, stat
   for (;;) {
     const response = await call(service, 'GET', `/billables/${billableId}`);
     if (statuses.includes(response.body?.status)) return response.body;
-    if (Date.now() > deadline) throw new Error(`billable ${billableId} stayed ${JSON.stringify(response.body)}`);
+    if (Date.now() > deadline) throw new Error(`billable ${billableId} is not ${statuses.join(' or ')} after ${timeoutMs} ms: ${JSON.stringify(response.body)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -114,8 +114,8 @@ async function readLockOwner(): Promise<number> {
 }
 
 /**
- * Waits until a killed process has left the process table. The service orphaned by killing tsx is
- * a zombie until PID 1 reaps it, and the lock check counts a zombie as a live owner.
+ * Waits until a killed process has left the process table. The Node process that tsx started stays
+ * a zombie until PID 1 reaps it, and the PGlite lock check counts a zombie as a live owner.
  */
 async function waitUntilReaped(pid: number, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -177,7 +177,7 @@ function startSlowPost(service: ServiceProcess, route: string, body: unknown): {
   socket.write(payload.subarray(0, half));
   return {
     finish() {
-      // write, not end: Node's HTTP server aborts a request whose client half-closes the socket.
+      // This must not end the socket, because Node's HTTP server aborts a request whose client half-closes.
       socket.write(payload.subarray(half));
       return closed;
     },

@@ -89,7 +89,7 @@ afterAll(async () => {
   await service?.close();
 });
 
-/** A client as an existing integration builds it, recording the URL of every request it sends. */
+/** Creates a client as an existing integration does, and records the URL of every request it sends. */
 function createClient(): { client: JsonServiceClient; urls: string[] } {
   const client = new JsonServiceClient(service.url);
   client.bearerToken = ADMIN_KEY;
@@ -124,7 +124,7 @@ async function rejectionOf(promise: Promise<unknown>): Promise<ThrownError> {
   throw new Error('the request was expected to fail but succeeded');
 }
 
-async function post(path: string, body: string | Buffer, contentType: string): Promise<{ status: number; body: any }> {
+async function post(path: string, body: string, contentType: string): Promise<{ status: number; body: any }> {
   const response = await fetch(service.url + path, {
     method: 'POST',
     headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': contentType },
@@ -191,6 +191,17 @@ describe('JsonServiceClient', () => {
     expect(urls[1]).toMatch(new RegExp(`^${service.url}/json/reply/GetBilling\\?`));
     expect(billable.callSid).toBe(callSid);
     expect(billing.customers?.map((customer) => customer.customerId)).toEqual([customerId]);
+  });
+
+  it('sends a batch with sendAll()', async () => {
+    const { client, urls } = createClient();
+    const callSids = [makeCallSid(), makeCallSid()];
+
+    const billables = await client.sendAll(callSids.map((callSid) => new NewBillable({ accountId: account.id, customerId, callSid })));
+
+    expect(urls).toEqual([`${service.url}/api/NewBillable[]`]);
+    expect(billables.map((billable) => billable.callSid)).toEqual(callSids);
+    expect(new Set(billables.map((billable) => billable.id)).size).toBe(2);
   });
 
   it('authenticates with HTTP Basic credentials', async () => {

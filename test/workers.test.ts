@@ -9,7 +9,7 @@ import { openPostgres } from '../src/store/postgres.js';
 import { TwilioClient } from '../src/twilio/client.js';
 import { RatingWorker, type RatingWorkerOptions } from '../src/worker/rating-worker.js';
 import { TEST_ENGINE } from './support/database.js';
-import { startTestService, type TestAccount, type TestService } from './support/harness.js';
+import { ADMIN_KEY, startTestService, type TestAccount, type TestService } from './support/harness.js';
 import { makeCallSid, makeRecordingSid } from './support/twilio-standin.js';
 
 const BILLING_DAY = '2024-06-01';
@@ -33,7 +33,7 @@ interface TestWorker {
 
 let service: TestService;
 let db: Database;
-/** Pools of their own for the workers on PostgreSQL, so they claim over separate connections. */
+/** Separate pools for the workers on PostgreSQL, so they claim over separate connections. */
 const pools: Database[] = [];
 const workers: TestWorker[] = [];
 /** Lines the workers and raters logged at warn level or above. */
@@ -54,7 +54,7 @@ afterAll(async () => {
   await service?.close();
 });
 
-/** Opens a separate pool on the service's PostgreSQL database; on PGlite, returns the one shared database. */
+/** Opens a separate pool on the service's PostgreSQL database. On PGlite it returns the one shared database. */
 async function openWorkerDatabase(): Promise<Database> {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (TEST_ENGINE !== 'postgres' || !serverUrl) return db;
@@ -112,7 +112,7 @@ async function report(account: TestAccount, customerId: string, callSid: string)
   return response.body.id;
 }
 
-/** Waits until every given billable is Rated; fails at once, with the reasons, if one fails. */
+/** Waits until every given billable is Rated, and fails at once with the reasons if one fails. */
 async function waitUntilRated(ids: string[], timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -123,7 +123,7 @@ async function waitUntilRated(ids: string[], timeoutMs = 30_000): Promise<void> 
     const failed = rows.filter((row) => row.status === 'Failed');
     if (failed.length > 0) throw new Error(`billables failed: ${JSON.stringify(failed)}`);
     if (rows.filter((row) => row.status === 'Rated').length === ids.length) return;
-    if (Date.now() > deadline) throw new Error(`only ${rows.filter((row) => row.status === 'Rated').length} of ${ids.length} billables were rated in time`);
+    if (Date.now() > deadline) throw new Error(`only ${rows.filter((row) => row.status === 'Rated').length} of ${ids.length} billables were rated within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -152,7 +152,7 @@ async function dailyBillableCount(accountId: string): Promise<number> {
  */
 async function billedTotals(accountId: string): Promise<Map<string, Decimal>> {
   const response = await fetch(`${service.url}/billing?accountId=${accountId}&startDate=${BILLING_DAY}&endDate=${BILLING_DAY}`, {
-    headers: { authorization: 'Bearer test-admin-key-0123456789', accept: 'application/json' },
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, accept: 'application/json' },
   });
   const text = await response.text();
   expect(response.status, text).toBe(200);
@@ -164,7 +164,7 @@ async function billedTotals(accountId: string): Promise<Map<string, Decimal>> {
   return totals;
 }
 
-/** A price in Twilio's form: negative, with up to five decimal places. */
+/** Returns a price in Twilio's form: negative, with up to five decimal places. */
 function priceFor(index: number): string {
   const cents = ((index * 7919) % 99_991) + 7;
   return `-${new Decimal(cents).dividedBy(100_000).toFixed()}`;

@@ -336,11 +336,11 @@ describe('xmlFormat.parse', () => {
 
   it('decodes entities, character references and CDATA', () => {
     const body =
-      '<NewBillable><AccountId>&lt;&gt;&amp;&quot;&apos;&#65;&#x42;&#x1F600;</AccountId>' +
+      '<NewBillable><AccountId>&lt;&gt;&amp;&quot;&apos;&#65;&#x42;&#x1F600;&#x000000000043;</AccountId>' +
       '<CallSid><![CDATA[<raw> & ]]]]><![CDATA[> text]]></CallSid>' +
       '<SessionId>a<!-- comment -->b</SessionId></NewBillable>';
 
-    expect(parse(body)).toEqual({ AccountId: `<>&"'AB\u{1F600}`, CallSid: '<raw> & ]]> text', SessionId: 'ab' });
+    expect(parse(body)).toEqual({ AccountId: `<>&"'AB\u{1F600}C`, CallSid: '<raw> & ]]> text', SessionId: 'ab' });
   });
 
   it('normalizes literal line ends but keeps &#xD;', () => {
@@ -472,6 +472,7 @@ describe('xmlFormat.parse rejects', () => {
     ['an empty prefix declaration', '<NewBillable xmlns:p=""/>', /empty URI/],
     ['a bad qualified name', '<a:b:NewBillable xmlns:a="urn:x"/>', /not a valid qualified name/],
     ['a bare ampersand', '<NewBillable><AccountId>a & b</AccountId></NewBillable>', /"&" must start a reference/],
+    ['an ampersand before a far semicolon', '<NewBillable><AccountId>a &b c;</AccountId></NewBillable>', /"&" must start a reference/],
     ['an undefined entity', '<NewBillable><AccountId>&nbsp;</AccountId></NewBillable>', /undefined entity &nbsp;/],
     ['a reference to U+0000', '<NewBillable><AccountId>&#0;</AccountId></NewBillable>', /refers to U\+0000/],
     ['a reference to a control character', '<NewBillable><AccountId>&#x1;</AccountId></NewBillable>', /refers to U\+0001/],

@@ -82,7 +82,7 @@ function convert(type: FieldType, value: unknown, name: string): unknown {
 
   switch (type) {
     case 'string':
-      if (typeof value === 'string') return value;
+      if (typeof value === 'string') return checkCharacters(value, name);
       if (typeof value === 'number' || typeof value === 'boolean') return String(value);
       throw new FieldProblem(`'${name}' must be a string, not ${describe(value)}.`);
     case 'int':
@@ -96,6 +96,14 @@ function convert(type: FieldType, value: unknown, name: string): unknown {
     case 'datetime':
       return convertDateTime(value, name);
   }
+}
+
+// C0 controls other than tab, LF and CR, and the noncharacters U+FFFE and U+FFFF: XML 1.0 cannot carry them.
+const FORBIDDEN_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+
+function checkCharacters(value: string, name: string): string {
+  if (FORBIDDEN_CHARACTERS.test(value)) throw new FieldProblem(`'${name}' contains a control character; remove it.`);
+  return value;
 }
 
 function convertInt(value: unknown, name: string): number {

@@ -88,7 +88,7 @@ export async function startService(env: Record<string, string>): Promise<Service
   return startProcess('src/main.ts', { ...env, PORT: String(port), HOST: '127.0.0.1' }, port);
 }
 
-/** Polls GET /health until it returns 200; fails early, with the process output, if the process exits. */
+/** Polls GET /health until it returns 200, and fails early with the process output if the process exits. */
 export async function waitForHealth(service: ServiceProcess, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -3,11 +3,11 @@ import type { FormatName, WireFormat } from './format.js';
 import { jsonFormat } from './json.js';
 import { jsonlFormat } from './jsonl.js';
 import { jsvFormat } from './jsv-format.js';
-
+import { xmlFormat } from './xml.js';
 
 /** Every wire format by name. */
 export const FORMATS: ReadonlyMap<FormatName, WireFormat> = new Map(
-  [jsonFormat, jsvFormat, csvFormat, jsonlFormat].map((format) => [format.name, format]),
+  [jsonFormat, jsvFormat, xmlFormat, csvFormat, jsonlFormat].map((format) => [format.name, format]),
 );
 
 /** Finds the format that reads a request media type such as 'text/jsv'. */

@@ -104,8 +104,8 @@ const XML_DECLARATION =
 // encoding was decoded with the wrong one.
 const ACCEPTED_ENCODINGS = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
 
-// Longer than any predefined entity name or character reference below U+10FFFF.
-const MAX_REFERENCE_LENGTH = 12;
+// The text between "&" and ";" of an entity or character reference; anything else is a stray "&".
+const REFERENCE = /^(?:#[0-9]+|#x[0-9A-Fa-f]+|[^\s&<;#][^\s&<;]*)$/;
 
 /**
  * The namespace declarations of one element (prefix to URI, '' for the default namespace), linked
@@ -403,11 +403,13 @@ class XmlReader {
       if (ampersand === -1) return result + normalize(raw.slice(chunkStart));
 
       result += normalize(raw.slice(chunkStart, ampersand));
+      // A failed search throws below, so each "&" costs at most one scan and reading stays linear.
       const semicolon = raw.indexOf(';', ampersand);
-      if (semicolon === -1 || semicolon - ampersand > MAX_REFERENCE_LENGTH) {
+      const reference = semicolon === -1 ? '' : raw.slice(ampersand + 1, semicolon);
+      if (!REFERENCE.test(reference)) {
         this.fail('"&" must start a reference such as &amp; or &#60;; write a literal "&" as &amp;', offset + ampersand);
       }
-      result += this.decodeReference(raw.slice(ampersand + 1, semicolon), offset + ampersand);
+      result += this.decodeReference(reference, offset + ampersand);
       chunkStart = semicolon + 1;
     }
   }
@@ -422,7 +424,8 @@ class XmlReader {
     } else if (/^#[0-9]+$/.test(reference)) {
       codePoint = Number.parseInt(reference.slice(1), 10);
     } else {
-      this.fail(`undefined entity &${reference};. Only &lt; &gt; &amp; &quot; &apos; and character references are allowed, because DTDs are not read`, position);
+      const excerpt = reference.length > 40 ? `${reference.slice(0, 37)}...` : reference;
+      this.fail(`undefined entity &${excerpt};. Only &lt; &gt; &amp; &quot; &apos; and character references are allowed, because DTDs are not read`, position);
     }
 
     const character = codePoint <= 0x10ffff ? String.fromCodePoint(codePoint) : '';
