@@ -80,8 +80,9 @@ export function takeCpuSnapshot(serverPid: number): CpuSnapshot {
 }
 
 /**
- * Returns the CPU time used between two snapshots. A PostgreSQL backend that exited in between
- * drops out of the sum, so the bench keeps its pool connections open while it measures.
+ * Returns the CPU time used between two snapshots.
+ * NOTE: a PostgreSQL backend that exited in between drops out of the sum; under load the
+ * service's connection pool keeps its backends, so this is rare.
  */
 export function cpuUsedBetween(before: CpuSnapshot, after: CpuSnapshot): CpuUsage {
   const serverMs = after.serverMs - before.serverMs;

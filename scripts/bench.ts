@@ -22,6 +22,7 @@ import type { Database } from '../src/store/database.js';
 import { migrate } from '../src/store/migrate.js';
 import { openPglite } from '../src/store/pglite.js';
 import { openPostgres } from '../src/store/postgres.js';
+import { type CpuUsage, cpuUsedBetween, takeCpuSnapshot } from './bench-cpu.js';
 import { type BillingDataPlan, type LoadedBillingData, loadBillingData } from './bench-data.js';
 import { type ServerProcess, startServer } from './bench-process.js';
 
@@ -221,6 +222,8 @@ interface IngestionResult {
   /** Most requests that can be stored without an acknowledgement: those in flight when a run ended. */
   cutOff: number;
   peakRssMb: number;
+  /** CPU time used during the measured run. */
+  cpu: CpuUsage;
 }
 
 // Unique per run and per request: CA, 8 random hex digits, then a 24-digit hex counter.
@@ -277,7 +280,9 @@ async function measureIngestion(
     acknowledged += warmup.result['2xx'];
   }
   progress(`${target}: ${settings.connections} connections for ${settings.seconds} s`);
+  const before = takeCpuSnapshot(server.pid);
   const { result, latenciesMs } = await runLoad(server, settings.seconds, settings.connections, bodyFor);
+  const cpu = cpuUsedBetween(before, takeCpuSnapshot(server.pid));
   acknowledged += result['2xx'];
   const stored = countStored ? await countStored() : undefined;
   return {
@@ -292,6 +297,7 @@ async function measureIngestion(
     acknowledgedInAllRuns: countStored ? acknowledged : undefined,
     cutOff: runs * settings.connections,
     peakRssMb: server.peakRssMb(),
+    cpu,
   };
 }
 
@@ -530,6 +536,24 @@ function ingestionTable(results: readonly IngestionResult[]): string {
   return lines.join('\n');
 }
 
+/** CPU time per acknowledged request, and the request rate the machine's cores could carry at that cost. */
+function cpuTable(results: readonly IngestionResult[], cores: number): string {
+  const lines = [
+    '| Target | Server µs/request | PostgreSQL µs/request | Load generator µs/request | Sum µs/request | CPU-bound ceiling, requests/s (estimate) | Other processes, cores busy |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const result of results) {
+    const requests = result.requestsPerSecond * (result.cpu.wallMs / 1000);
+    const perRequest = (cpuMs: number) => (requests > 0 ? (cpuMs * 1000) / requests : Number.NaN);
+    const sum = perRequest(result.cpu.serverMs + result.cpu.postgresMs + result.cpu.benchMs);
+    lines.push(
+      `| ${result.target} | ${whole(perRequest(result.cpu.serverMs))} | ${whole(perRequest(result.cpu.postgresMs))} | ${whole(perRequest(result.cpu.benchMs))} | ` +
+        `${whole(sum)} | ${whole((cores * 1_000_000) / sum)} | ${(result.cpu.otherMs / result.cpu.wallMs).toFixed(2)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 function billingTable(results: readonly BillingResult[]): string {
   const lines = [
     '| Engine | Load s | All customers p50 ms | p99 ms | One customer p50 ms | p99 ms | Response KiB | Peak RSS MiB | Total = SUM(total_cost) |',
@@ -621,6 +645,12 @@ function renderReport(settings: Settings, machine: Machine, ingestion: readonly 
       'Peak RSS is the largest VmRSS of the server process, sampled every 200 ms.',
     '',
     ingestion.length > 0 ? ingestionTable(ingestion) : '(not run)',
+    '',
+    'Where the CPU went during each measured run, from /proc (user plus system time). The ceiling divides the cores by the CPU time one request costs ' +
+      'across the server, PostgreSQL and the load generator; it ignores waiting, so real throughput stays below it. ' +
+      '"Other processes" is CPU that none of these used, such as other jobs on the machine, in cores (1.00 = one core fully busy).',
+    '',
+    ingestion.length > 0 ? cpuTable(ingestion, machine.cores) : '(not run)',
     '',
     '## GetBilling',
     '',

@@ -62,8 +62,10 @@ export async function createApp(config: Config, logger: Logger, database?: Datab
     firstAdminKey,
     close() {
       closing ??= (async () => {
+        // The worker stops claiming at once while HTTP requests drain; both finish what is in flight.
+        const workerStopped = worker?.stop();
         await server.close();
-        await worker?.stop();
+        await workerStopped;
         await db.close();
       })();
       return closing;

@@ -6,7 +6,7 @@ import { defineOperation, type Operation } from '../src/protocol/operation.js';
 import { newBillable } from '../src/protocol/operations/billing.js';
 import { OPERATIONS } from '../src/protocol/operations/index.js';
 import { BillableInfo } from '../src/protocol/types.js';
-import { buildMetadataApp, codeBlock, pageText, preBlocks, SERVICE_NAME } from './fixtures/metadata-app.js';
+import { buildMetadataApp, codeBlock, pageText, preBlocks, SERVICE_NAME, TEST_FORMATS } from './fixtures/metadata-app.js';
 
 // The original Evo Voice page for NewBillable, as text: F# DTOs, then the HTTP + JSV sample.
 const REFERENCE = readFileSync(new URL('./fixtures/newbillable-fsharp.txt', import.meta.url), 'utf8');
@@ -66,10 +66,23 @@ describe('GET /metadata', () => {
   it('links to the format pages of each operation', async () => {
     const response = await get('/metadata');
 
-    for (const format of ['json', 'jsv', 'csv', 'jsonl']) {
+    for (const format of ['xml', 'json', 'jsv', 'csv', 'jsonl']) {
       expect(response.body).toContain(`<a href="/${format}/metadata?op=NewBillable">${format.toUpperCase()}</a>`);
     }
-    expect(response.body).not.toContain('/xml/metadata');
+  });
+
+  it('leaves out formats the service does not offer', async () => {
+    const withoutXml = await buildMetadataApp(OPERATIONS, new Map([...TEST_FORMATS].filter(([name]) => name !== 'xml')));
+    try {
+      const index = await withoutXml.inject({ method: 'GET', url: '/metadata' });
+      const page = await withoutXml.inject({ method: 'GET', url: '/xml/metadata?op=NewBillable' });
+
+      expect(index.body).not.toContain('/xml/metadata');
+      expect(page.statusCode).toBe(404);
+      expect(pageText(page.body)).toContain('The XML format is not available on this service; use one of: json, jsv, csv, jsonl.');
+    } finally {
+      await withoutXml.close();
+    }
   });
 
   it('links to every DTO export', async () => {
@@ -200,6 +213,17 @@ describe('GET /{format}/metadata?op=', () => {
     expect(pageText(response.body)).toContain('HTTP + CSV');
   });
 
+  it('writes XML samples indented', async () => {
+    const response = await get('/xml/metadata?op=GetBilling');
+    const [request, sample] = preBlocks(response.body);
+
+    expect(request).toBe('GET /billing HTTP/1.1 \nHost: evovoice.io \nAccept: application/xml');
+    expect(sample).toContain('Content-Type: application/xml\nContent-Length: length\n\n<?xml version="1.0" encoding="utf-8"?>\n<BillingInfo ');
+    expect(sample).toContain('\n  <Customers>\n    <BillingCustomerInfo>\n      <BillableCount>0</BillableCount>\n');
+    expect(sample?.endsWith('\n    </BillingCustomerInfo>\n  </Customers>\n</BillingInfo>')).toBe(true);
+    expect(pageText(response.body)).toContain('HTTP + XML');
+  });
+
   it('falls back to a JSON request body for JSONL', async () => {
     const response = await get('/jsonl/metadata?op=NewBillable');
     const [request, sample] = preBlocks(response.body);
@@ -229,13 +253,6 @@ describe('GET /{format}/metadata?op=', () => {
     expect(response.statusCode).toBe(404);
     expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(pageText(response.body)).toContain("No operation is named 'NoSuchOperation'");
-  });
-
-  it('answers 404 for a format without a writer', async () => {
-    const response = await get('/xml/metadata?op=NewBillable');
-
-    expect(response.statusCode).toBe(404);
-    expect(pageText(response.body)).toContain('The XML format is not available on this service');
   });
 
   it('answers 404 for an unknown format', async () => {

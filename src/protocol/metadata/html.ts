@@ -42,7 +42,7 @@ const STYLE = `
   nav.languages a.active { background: #f0f2f4; color: #1f2933; }
   pre { margin: 0 0 12px; padding: 8px 12px; overflow: auto; background: #f5f7fa; border: 1px solid #e4e7eb; border-radius: 4px;
         font: 13px/1.45 Menlo, Consolas, monospace; white-space: pre; tab-size: 4; }
-  .example pre { background: #f7f7e8; border-color: #ecebd3; }
+  .example pre { background: #f7f7e8; border-color: #ecebd3; white-space: pre-wrap; overflow-wrap: anywhere; }
   code { font-family: Menlo, Consolas, monospace; }
   ul.references li { margin: 4px 0; }
 `;
