@@ -188,6 +188,15 @@ describe('Manager key', () => {
     expect((await service.call('GET', '/accounts')).status).toBe(200);
   });
 
+  it('cannot probe customers of other accounts', async () => {
+    const foreign = await service.call('POST', '/billables', { accountId: home.id, customerId: other.customerIds[0], callSid: makeCallSid() }, managerKey);
+    const unknown = await service.call('POST', '/billables', { accountId: home.id, customerId: 'no-such-customer', callSid: makeCallSid() }, managerKey);
+
+    expect(foreign.status).toBe(404);
+    expect(unknown.status).toBe(404);
+    expect(foreign.body.responseStatus.errors[0].fieldName).toBe('customerId');
+  });
+
   it('lists only the keys of its account', async () => {
     const response = await service.call('GET', '/api-keys', undefined, managerKey);
 

@@ -181,6 +181,8 @@ export class Billables {
     }
     if (customerAccount !== accountId) {
       await this.accounts.load(principal, accountId, 'accountId');
+      // A Manager must not learn that an id exists in an account it cannot see.
+      if (!isAdministrator(principal)) throw notFound('Customer', customerId, 'customerId');
       throw invalidField('customerId', `Customer '${customerId}' does not belong to account '${accountId}'.`, 'CustomerNotInAccount');
     }
     return { accountId, customerId, sessionId: null, callSid };

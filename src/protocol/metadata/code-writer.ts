@@ -33,12 +33,12 @@ export class CodeWriter {
   }
 }
 
-/** `accountId` → `AccountId`, the .NET property name of a camelCase DTO field. */
+/** Converts a camelCase DTO field name to its .NET property name: `accountId` → `AccountId`. */
 export function pascalCase(name: string): string {
   return name.charAt(0).toUpperCase() + name.slice(1);
 }
 
-/** `twilioAccountSid` → `twilio_account_sid`, the Python attribute name of a camelCase DTO field. */
+/** Converts a camelCase DTO field name to its Python attribute name: `twilioAccountSid` → `twilio_account_sid`. */
 export function snakeCase(name: string): string {
   return name
     .replace(/([a-z\d])([A-Z])/g, '$1_$2')
@@ -46,7 +46,7 @@ export function snakeCase(name: string): string {
     .toLowerCase();
 }
 
-/** A double-quoted string literal that C#, F#, TypeScript and Python all read back as `text`. */
+/** Writes `text` as a double-quoted string literal that C#, F#, TypeScript and Python all read back unchanged. */
 export function quoted(text: string): string {
   const escaped = text
     .replace(/\\/g, '\\\\')
@@ -58,14 +58,14 @@ export function quoted(text: string): string {
 }
 
 /**
- * A description as one comment line: line breaks become spaces and `*\/` cannot close a block
- * comment early, so a description can never end the comment and inject code.
+ * Flattens a description into one comment line. Line breaks become spaces and `*\/` is escaped,
+ * so a description can never end the comment early and inject code.
  */
 export function commentText(description: string): string {
   return description.replace(/\s*[\r\n]+\s*/g, ' ').replace(/\*\//g, '*\\/');
 }
 
-/** A date as ServiceStack writes it in the `Options:` header: `2026-01-31 14:05:09`, in UTC. */
+/** Formats a date, in UTC, as ServiceStack writes it in the `Options:` header: `2026-01-31 14:05:09`. */
 export function headerDate(date: Date): string {
   return date.toISOString().slice(0, 19).replace('T', ' ');
 }

@@ -24,7 +24,7 @@ export interface FieldDeclaration {
   readonly description?: string;
 }
 
-/** What makes a DTO a request DTO: the operation it starts. */
+/** The operation a request DTO starts, with its route and response type. */
 export interface RequestBinding {
   readonly operation: Operation;
   readonly method: HttpMethod;
@@ -268,7 +268,7 @@ export function formatTypeName(parsed: ParsedTypeName): string {
   return parsed.args.length === 0 ? parsed.name : `${parsed.name}<${parsed.args.map(formatTypeName).join(',')}>`;
 }
 
-/** Builds the DTO model; throws on declarations that no client language could represent. */
+/** Builds the DTO model. Throws on declarations that some client language could not represent. */
 export function buildDtoModel(operations: readonly Operation[], registry: TypeRegistry): DtoModel {
   return new ModelBuilder(registry).build(operations);
 }
@@ -278,7 +278,7 @@ export interface DeclarationName {
   readonly name: string;
 }
 
-/** The DTOs and enums a type reference needs declared, in the order they appear. */
+/** Lists the DTOs and enums a type reference needs declared, in the order they appear. */
 export function referencedDeclarations(ref: TypeRef): DeclarationName[] {
   switch (ref.kind) {
     case 'enum':
@@ -294,7 +294,7 @@ export function referencedDeclarations(ref: TypeRef): DeclarationName[] {
   }
 }
 
-/** The verb marker interface ServiceStack clients read the HTTP method from: IGet, IPost, ... */
+/** Returns the verb marker interface that ServiceStack clients read the HTTP method from: IGet, IPost and so on. */
 export function verbInterface(method: HttpMethod): string {
   return `I${method.charAt(0)}${method.slice(1).toLowerCase()}`;
 }

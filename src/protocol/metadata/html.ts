@@ -13,7 +13,7 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => ESCAPES[char] as string);
 }
 
-/** A root-relative URL with query parameters, escaped for an href attribute. */
+/** Builds a root-relative URL with query parameters, escaped for an href attribute. */
 export function href(path: string, query: Readonly<Record<string, string>> = {}): string {
   const search = new URLSearchParams(query).toString();
   return escapeHtml(search ? `${path}?${search}` : path);
@@ -47,7 +47,7 @@ const STYLE = `
   ul.references li { margin: 4px 0; }
 `;
 
-/** A complete page: the service name as the header and `body` as the main content, which must be escaped already. */
+/** Renders a complete page with the service name as its header and `body`, already escaped, as its main content. */
 export function renderPage(title: string, serviceName: string, body: string): string {
   return [
     '<!DOCTYPE html>',
@@ -69,7 +69,7 @@ export function renderPage(title: string, serviceName: string, body: string): st
   ].join('\n');
 }
 
-/** A page for a metadata URL that names no operation, format or language we have. */
+/** Renders the page for a metadata URL that names an unknown operation, format or language. */
 export function renderNotFoundPage(serviceName: string, message: string): string {
   const body = [
     '<p><a href="/metadata">&lt;back to all web services</a></p>',

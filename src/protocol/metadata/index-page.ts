@@ -11,7 +11,7 @@ export interface IndexPageOptions {
   readonly languages: readonly LanguageGenerator[];
 }
 
-/** The operation page URL in one format: /json/metadata?op=NewBillable. */
+/** Builds the URL of an operation's page in one format: /json/metadata?op=NewBillable. */
 export function operationPageHref(format: FormatName, operation: Operation, language?: string): string {
   const query: Record<string, string> = { op: operation.request.name };
   if (language) query.lang = language;
@@ -34,7 +34,7 @@ function operationRow(operation: Operation, formats: readonly FormatName[]): str
   ].join('');
 }
 
-/** The /metadata page: every operation with its route, roles and format pages, and the client DTO links. */
+/** Renders the /metadata page: every operation with its route, roles and format pages, and the client DTO links. */
 export function renderIndexPage(options: IndexPageOptions): string {
   const rows = options.operations.map((operation) => operationRow(operation, options.formats));
   const references = options.languages.map(

@@ -12,7 +12,7 @@ export interface OperationPageOptions {
   readonly serviceName: string;
   readonly operation: Operation;
   readonly format: WireFormat;
-  /** Writes request bodies for formats that cannot read them; see SampleRequestOptions. */
+  /** Format of request bodies for formats that cannot read them, as in SampleRequestOptions. */
   readonly bodyFallback: WireFormat | undefined;
   readonly model: DtoModel;
   readonly types: TypeLookup;
@@ -21,11 +21,11 @@ export interface OperationPageOptions {
   /** Languages to link to, and the one whose DTOs replace the parameter tables, if any. */
   readonly languages: readonly LanguageGenerator[];
   readonly language?: LanguageGenerator;
-  /** Called when a sample cannot be written; the page shows the message in its place. */
+  /** Callback for a sample that cannot be written. The page shows the error message in its place. */
   readonly onSampleError: (error: unknown) => void;
 }
 
-/** Where a request field is read from, in ServiceStack's terms; fields of other DTOs are `form`. */
+/** Returns where a request field is read from in ServiceStack's terms: path, query or body, and `form` for fields of other DTOs. */
 function parameterKind(field: FieldDeclaration, dto: DtoDeclaration): string {
   const request = dto.request;
   if (!request) return 'form';
@@ -121,7 +121,7 @@ function sampleText(options: OperationPageOptions, write: () => string): string 
   }
 }
 
-/** The page of one operation in one format: /{format}/metadata?op={name}[&lang={language}]. */
+/** Renders the page of one operation in one format: /{format}/metadata?op={name}[&lang={language}]. */
 export function renderOperationPage(options: OperationPageOptions): string {
   const { operation, format } = options;
   const name = operation.request.name;

@@ -15,7 +15,7 @@ export interface MetadataRoutesOptions {
   readonly types: TypeRegistry;
   readonly formats: ReadonlyMap<FormatName, WireFormat>;
   readonly serviceName: string;
-  /** The `Version:` line of /types/* output; the version in package.json when absent. */
+  /** The `Version:` line of /types/* output. The version in package.json when absent. */
   readonly version?: string;
 }
 
@@ -32,7 +32,7 @@ function packageVersion(): string {
   }
 }
 
-/** A query parameter by case-insensitive name, as ServiceStack reads them; the first one if repeated. */
+/** Reads a query parameter by case-insensitive name, as ServiceStack does, taking the first value if it is repeated. */
 function queryValue(request: FastifyRequest, name: string): string | undefined {
   const query = (request.query ?? {}) as Record<string, unknown>;
   for (const [key, value] of Object.entries(query)) {
@@ -43,7 +43,7 @@ function queryValue(request: FastifyRequest, name: string): string | undefined {
   return undefined;
 }
 
-/** The type names of IncludeTypes/ExcludeTypes; entries that are not type names are ignored. */
+/** Reads the type names of IncludeTypes or ExcludeTypes, ignoring entries that are not type names. */
 function typeListValue(request: FastifyRequest, name: string): string[] {
   const value = queryValue(request, name);
   if (!value) return [];
@@ -54,7 +54,7 @@ function typeListValue(request: FastifyRequest, name: string): string[] {
 }
 
 /**
- * The Host header reduced to the characters a host and port can contain, because it is copied
+ * Reduces the Host header to the characters a host and port can contain, because it is copied
  * into generated source comments and sample requests.
  */
 function hostOf(request: FastifyRequest): string {

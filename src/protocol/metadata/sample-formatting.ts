@@ -57,7 +57,7 @@ export function formatJsv(text: string): string {
   return output;
 }
 
-/** Index of the quote that closes the JSV string opening at `start`; a doubled quote is part of the text. */
+/** Finds the quote that closes the JSV string opening at `start`. A doubled quote is part of the text. */
 function endOfQuotedJsv(text: string, start: number): number {
   for (let index = start + 1; index < text.length; index++) {
     if (text[index] !== '"') continue;

@@ -40,9 +40,9 @@ export function sampleMediaType(format: WireFormat): string {
 }
 
 /**
- * A DTO with every field set, as ServiceStack's AutoMappingUtils.PopulateWith fills one: "String"
- * for strings, 0, false, the first enum value, one item per list and nested DTOs filled the same
- * way. A DTO that contains itself is left out below its first level.
+ * Builds a DTO with every field set, as ServiceStack's AutoMappingUtils.PopulateWith fills one:
+ * "String" for strings, 0, false, the first enum value, one item per list and nested DTOs filled
+ * the same way. A DTO that contains itself is left out below its first level.
  */
 export function placeholderOf(spec: TypeSpec, types: TypeLookup, enclosing: ReadonlySet<string> = new Set()): Record<string, unknown> {
   const inside = new Set(enclosing).add(spec.name);
@@ -93,7 +93,7 @@ function placeholderOfParsed(parsed: ParsedTypeName, types: TypeLookup, enclosin
   return undefined;
 }
 
-/** A serialized sample laid out for reading: JSV and XML indented as ServiceStack's pages show them. */
+/** Lays out a serialized sample for reading, with JSV and XML indented as ServiceStack's pages show them. */
 function layOut(format: FormatName, text: string): string {
   if (format === 'jsv') return formatJsv(text);
   if (format === 'xml') return indentXml(text);
@@ -103,7 +103,7 @@ function layOut(format: FormatName, text: string): string {
 export interface SampleRequestOptions {
   readonly operation: Operation;
   readonly format: WireFormat;
-  /** Writes request bodies for formats that cannot read them (JSONL); JSON when absent. */
+  /** Format of request bodies for formats that cannot read them (JSONL). Plain JSON when absent. */
   readonly bodyFallback: WireFormat | undefined;
   readonly host: string;
   readonly types: TypeLookup;
@@ -115,7 +115,7 @@ function serialize(format: WireFormat | undefined, spec: TypeSpec, value: unknow
   return layOut(format.name, text);
 }
 
-/** The sample request, in the text of ServiceStack's pages (including their trailing spaces). */
+/** Writes the sample request in the text of ServiceStack's pages, including their trailing spaces. */
 export function sampleRequest(options: SampleRequestOptions): string {
   const { operation, format, host } = options;
   const accept = sampleMediaType(format);
@@ -128,7 +128,7 @@ export function sampleRequest(options: SampleRequestOptions): string {
   return `${head}\nContent-Type: ${contentType}\nContent-Length: length\n\n${body}`;
 }
 
-/** The sample response; `204 No Content` for an operation that returns nothing. */
+/** Writes the sample response, or `204 No Content` for an operation that returns nothing. */
 export function sampleResponse(options: SampleRequestOptions): string {
   const { operation, format } = options;
   if (!operation.response) return 'HTTP/1.1 204 No Content';

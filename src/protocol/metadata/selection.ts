@@ -2,7 +2,7 @@ import type { Operation } from '../operation.js';
 import { type DeclarationName, type DtoDeclaration, type DtoModel, type EnumDeclaration, referencedDeclarations } from './dto-model.js';
 
 /**
- * How request DTOs are written. `full` is the client DTO export of /types/*: routes, IReturn<T>
+ * The way request DTOs are written. `full` is the client DTO export of /types/*: routes, IReturn<T>
  * markers and, in TypeScript, getTypeName/getMethod/createResponse. `types` is what ServiceStack's
  * per-operation metadata pages show: every DTO as a plain type with only its verb interface (IPost).
  */
@@ -21,7 +21,7 @@ export interface DtoSelection {
   readonly declarations: readonly SelectedDeclaration[];
 }
 
-/** What a DTO needs declared first: its field types and, in full mode, its response type. */
+/** Lists what a DTO needs declared first: its field types and, in full mode, its response type. */
 function dependencies(dto: DtoDeclaration, mode: DtoMode): DeclarationName[] {
   const names = dto.fields.flatMap((field) => referencedDeclarations(field.type));
   if (mode === 'full' && dto.request?.response) names.push(...referencedDeclarations(dto.request.response));
@@ -55,7 +55,7 @@ function select(model: DtoModel, dtos: readonly DtoDeclaration[], mode: DtoMode)
   return { mode, declarations };
 }
 
-/** The DTOs named in `roots` and every DTO they need, responses included, in discovery order. */
+/** Collects the DTOs named in `roots` and every DTO they need, responses included, in discovery order. */
 function closure(model: DtoModel, roots: readonly string[]): DtoDeclaration[] {
   const found: DtoDeclaration[] = [];
   const seen = new Set<string>();
@@ -72,18 +72,18 @@ function closure(model: DtoModel, roots: readonly string[]): DtoDeclaration[] {
   return found;
 }
 
-/** Every DTO, for /types/{language}. */
+/** Selects every DTO, for /types/{language}. */
 export function selectAll(model: DtoModel): DtoSelection {
   return select(model, model.dtos, 'full');
 }
 
-/** An operation's request DTO, its response DTO and every DTO they reference, as on its metadata page. */
+/** Selects an operation's request DTO, its response DTO and every DTO they reference, as its metadata page shows them. */
 export function selectForOperation(model: DtoModel, operation: Operation): DtoSelection {
   return select(model, closure(model, [model.requestOf(operation).name]), 'types');
 }
 
 /**
- * The DTOs that ServiceStack's IncludeTypes/ExcludeTypes query options pick: `Name` includes one
+ * Selects the DTOs that ServiceStack's IncludeTypes/ExcludeTypes query options pick: `Name` includes one
  * DTO, `Name.*` includes it with every DTO it needs, and ExcludeTypes drops names afterwards.
  */
 export function selectIncluded(model: DtoModel, includeTypes: readonly string[], excludeTypes: readonly string[]): DtoSelection {
@@ -100,7 +100,7 @@ export function selectIncluded(model: DtoModel, includeTypes: readonly string[],
   return select(model, dtos.filter((dto) => !excluded.has(dto.name)), 'full');
 }
 
-/** A selection without some DTOs, for languages whose client library already declares them. */
+/** Drops DTOs from a selection, for languages whose client library already declares them. */
 export function withoutDtos(selection: DtoSelection, skip: (dto: DtoDeclaration) => boolean): DtoSelection {
   return { ...selection, declarations: selection.declarations.filter((entry) => entry.kind === 'enum' || !skip(entry.declaration)) };
 }

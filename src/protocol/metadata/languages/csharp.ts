@@ -21,7 +21,7 @@ const USINGS = [
 const SCALARS = { string: 'string', int: 'int', decimal: 'decimal', bool: 'bool', datetime: 'DateTime', date: 'DateTime' } as const;
 
 /**
- * The C# type of a field. Value types that are not required are nullable (`int?`), so a client
+ * Writes the C# type of a field. Value types that are not required are nullable (`int?`), so a client
  * that leaves them unset sends nothing rather than 0 or false. Metadata pages show this type too.
  */
 export function csharpType(ref: TypeRef, required = true): string {

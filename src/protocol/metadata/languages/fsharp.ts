@@ -26,7 +26,7 @@ function isValueType(ref: TypeRef): boolean {
   return (ref.kind === 'scalar' && ref.scalar !== 'string') || ref.kind === 'enum';
 }
 
-/** The F# type of a field; value types that are not required are Nullable<T>, as they are in .NET DTOs. */
+/** Writes the F# type of a field. Value types that are not required are Nullable<T>, as in the C# DTOs. */
 export function fsharpType(ref: TypeRef, required = true): string {
   let name: string;
   switch (ref.kind) {

@@ -16,7 +16,7 @@ export const LANGUAGES: readonly LanguageGenerator[] = [
   pythonGenerator,
 ];
 
-/** Languages offered on operation pages; the ambient declarations only make sense as a whole file. */
+/** Languages offered on operation pages. The ambient declarations only make sense as a whole file. */
 export const PAGE_LANGUAGES: readonly LanguageGenerator[] = LANGUAGES.filter((language) => language !== typescriptDeclarationsGenerator);
 
 export function languageById(id: string): LanguageGenerator | undefined {

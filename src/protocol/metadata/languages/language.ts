@@ -39,12 +39,12 @@ export function writeHeaderOptions(writer: CodeWriter, header: DtoHeader, prefix
   writer.line(`${header.excludeTypes ? '' : prefix}ExcludeTypes: ${header.excludeTypes ?? ''}`);
 }
 
-/** The arguments of the `[Api]` attribute of a DTO, or null when it has no description. */
+/** Writes the arguments of the `[Api]` attribute of a DTO, or returns null when it has no description. */
 export function apiAttributeArguments(dto: DtoDeclaration): string | null {
   return dto.description ? `Description=${quoted(dto.description)}` : null;
 }
 
-/** The arguments of the `[ApiMember]` attribute of a field, or null when it needs none. */
+/** Writes the arguments of the `[ApiMember]` attribute of a field, or returns null when it needs none. */
 export function apiMemberAttributeArguments(field: FieldDeclaration): string | null {
   const parts: string[] = [];
   if (field.description) parts.push(`Description=${quoted(field.description)}`);
@@ -52,7 +52,7 @@ export function apiMemberAttributeArguments(field: FieldDeclaration): string | n
   return parts.length > 0 ? parts.join(', ') : null;
 }
 
-/** The namespace .NET DTO files are declared in: the first in alphabetical order, as ServiceStack picks it. */
+/** Picks the namespace of .NET DTO files as ServiceStack does: the first in alphabetical order. */
 export function globalNamespace(selection: DtoSelection, fallback: string): string {
   const namespaces = selection.declarations.map((entry) => entry.declaration.namespace).sort();
   return namespaces[0] ?? fallback;

@@ -23,7 +23,7 @@ const IMPORTS = [
 
 const DATACLASS_JSON = '@dataclass_json(letter_case=LetterCase.CAMEL, undefined=Undefined.EXCLUDE)';
 
-/** Types the `servicestack` package exports; declaring them again would shadow its own classes. */
+/** Types the `servicestack` package exports. Declaring them again would shadow its own classes. */
 const PROVIDED_BY_CLIENT = new Set(['ResponseStatus', 'ResponseError']);
 
 const KEYWORDS = new Set([
