@@ -30,7 +30,7 @@ async function get(url: string, host = 'evovoice.io') {
   return app.inject({ method: 'GET', url, headers: { host } });
 }
 
-/** The text between `start` and the first `end` after it, for checking one class of generated code. */
+/** Returns the text between `start` and the first `end` after it, to check one class of generated code. */
 function section(text: string, start: string, end: string): string {
   const from = text.indexOf(start);
   if (from === -1) throw new Error(`'${start}' not found`);
@@ -49,7 +49,7 @@ describe('reference fixture', () => {
 });
 
 describe('GET /metadata', () => {
-  it('lists every operation with its route, roles and description', async () => {
+  it('lists operations with routes and roles', async () => {
     const response = await get('/metadata');
 
     expect(response.statusCode).toBe(200);
@@ -71,7 +71,7 @@ describe('GET /metadata', () => {
     }
   });
 
-  it('leaves out formats the service does not offer', async () => {
+  it('omits formats the service lacks', async () => {
     const withoutXml = await buildMetadataApp(OPERATIONS, new Map([...TEST_FORMATS].filter(([name]) => name !== 'xml')));
     try {
       const index = await withoutXml.inject({ method: 'GET', url: '/metadata' });
@@ -143,7 +143,7 @@ describe('GET /{format}/metadata?op=', () => {
     expect(listBillables.body).toContain('<caption><b>ListResponse&lt;T&gt;</b> Parameters:</caption>');
   });
 
-  it('writes the JSV sample request as the reference does', async () => {
+  it('matches the reference JSV request', async () => {
     const response = await get('/jsv/metadata?op=NewBillable');
     const [request] = preBlocks(response.body);
 

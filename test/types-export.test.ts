@@ -39,14 +39,14 @@ async function fetchTypes(language: string, server: FastifyInstance = app): Prom
   return response.body;
 }
 
-/** A fresh directory under the test's temporary directory. */
+/** Creates a directory under the test's temporary directory. */
 function directory(name: string): string {
   const path = join(workDirectory, name);
   mkdirSync(path, { recursive: true });
   return path;
 }
 
-/** Type-checks files with strict settings; returns the diagnostics as readable lines. */
+/** Type-checks files with strict settings and returns the diagnostics as readable lines. */
 function typeCheck(directoryPath: string, files: Readonly<Record<string, string>>): string[] {
   for (const [name, text] of Object.entries(files)) writeFileSync(join(directoryPath, name), text);
   const options: ts.CompilerOptions = {
@@ -82,7 +82,7 @@ async function importTranspiled(source: string, name: string): Promise<Record<st
   return (await import(pathToFileURL(path).href)) as Record<string, any>;
 }
 
-/** `ListResponse<AccountInfo>` → `ListResponse`, the name generated code declares. */
+/** Strips type arguments, `ListResponse<AccountInfo>` → `ListResponse`, to get the name generated code declares. */
 function declaredName(typeName: string): string {
   return typeName.split('<')[0] as string;
 }
@@ -102,7 +102,7 @@ function verb(operation: Operation): string {
 /** The DTO specs a .NET or Python client declares itself (ServiceStack's own types come from its library). */
 const OWN_TYPES: TypeSpec[] = REGISTRY.all().filter((spec) => spec.namespace !== SERVICESTACK_NAMESPACE);
 
-/** The generated text from `start` up to the first `end` after it. */
+/** Returns the generated text from `start` up to the first `end` after it. */
 function section(text: string, start: string, end: string): string {
   const from = text.indexOf(start);
   expect(from, `'${start}' is declared`).toBeGreaterThanOrEqual(0);
@@ -165,7 +165,7 @@ describe('GET /types/typescript', () => {
     }
   });
 
-  it('returns the operation name, method and response at run time', async () => {
+  it('runs getTypeName, getMethod and createResponse', async () => {
     const dtos = await importTranspiled(await fetchTypes('typescript'), 'typescript-runtime');
 
     for (const operation of OPERATIONS) {

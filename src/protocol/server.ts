@@ -9,6 +9,7 @@ import { negotiate, type Negotiated, stripFormatSuffix } from './negotiation.js'
 import { HTTP_METHODS, type Operation } from './operation.js';
 import { OPERATIONS } from './operations/index.js';
 import { registerOpenApiRoutes } from './openapi/index.js';
+import { registerMetadataRoutes } from './metadata/index.js';
 import { registerBodyParsers } from './request-body.js';
 import { sendDto } from './respond.js';
 import { STATUS_BY_KIND, toErrorResponse, toServiceError } from './response-status.js';
@@ -64,6 +65,7 @@ export async function buildServer({ services, logger }: ServerOptions): Promise<
   });
 
   registerOpenApiRoutes(app, { operations: OPERATIONS, types, serviceName: SERVICE_NAME, version: SERVICE_VERSION });
+  registerMetadataRoutes(app, { operations: OPERATIONS, types, formats: FORMATS, serviceName: SERVICE_NAME, version: SERVICE_VERSION });
 
   for (const operation of OPERATIONS) {
     app.route({

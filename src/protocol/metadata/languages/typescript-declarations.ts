@@ -2,7 +2,7 @@ import { CodeWriter, commentText } from '../code-writer.js';
 import type { DtoDeclaration, EnumDeclaration } from '../dto-model.js';
 import type { DtoSelection } from '../selection.js';
 import { type GenerateOptions, type LanguageGenerator, writeHeaderOptions } from './language.js';
-import { typescriptType, typescriptTypeName } from './typescript.js';
+import { typescriptReturnMarker, typescriptType, typescriptTypeName } from './typescript.js';
 
 /**
  * Ambient TypeScript declarations (/types/typescript.d): interfaces inside `declare namespace dtos`,
@@ -21,7 +21,7 @@ function writeDto(writer: CodeWriter, dto: DtoDeclaration, full: boolean): void 
   const request = full ? dto.request : undefined;
   writer.line();
   if (dto.description) writer.line(`/** @description ${commentText(dto.description)} */`);
-  const extendsClause = !request ? '' : request.response ? ` extends IReturn<${typescriptType(request.response)}>` : ' extends IReturnVoid';
+  const extendsClause = request ? ` extends ${typescriptReturnMarker(request)}` : '';
   writer.line(`interface ${typescriptTypeName(dto)}${extendsClause}`);
   writer.line('{');
   writer.indent();

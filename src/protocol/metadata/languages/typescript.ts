@@ -1,5 +1,5 @@
 import { CodeWriter, commentText, quoted } from '../code-writer.js';
-import type { DtoDeclaration, EnumDeclaration, TypeRef } from '../dto-model.js';
+import type { DtoDeclaration, EnumDeclaration, RequestBinding, TypeRef } from '../dto-model.js';
 import type { DtoSelection } from '../selection.js';
 import { type GenerateOptions, type LanguageGenerator, apiAttributeArguments, apiMemberAttributeArguments, writeHeaderOptions } from './language.js';
 
@@ -37,6 +37,12 @@ export function typescriptTypeName(dto: DtoDeclaration): string {
   return dto.typeParameters.length === 0 ? dto.name : `${dto.name}<${dto.typeParameters.join(', ')}>`;
 }
 
+/** Returns the IReturn marker of a request DTO: `IReturn<BillableInfo>`, or `IReturnVoid` without a response. */
+export function typescriptReturnMarker(request: RequestBinding): string {
+  if (!request.response) return 'IReturnVoid';
+  return `IReturn<${typescriptType(request.response)}>`;
+}
+
 function writeEnum(writer: CodeWriter, declaration: EnumDeclaration): void {
   writer.line();
   writer.line(`export enum ${declaration.name}`);
@@ -57,7 +63,7 @@ function writeDto(writer: CodeWriter, dto: DtoDeclaration, full: boolean): void 
   const apiArguments = apiAttributeArguments(dto);
   if (apiArguments) writer.line(`// @Api(${apiArguments})`);
 
-  const implementsClause = !request ? '' : request.response ? ` implements IReturn<${typescriptType(request.response)}>` : ' implements IReturnVoid';
+  const implementsClause = request ? ` implements ${typescriptReturnMarker(request)}` : '';
   writer.line(`export class ${name}${implementsClause}`);
   writer.line('{');
   writer.indent();
