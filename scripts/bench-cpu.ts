@@ -1,7 +1,7 @@
 /**
  * CPU accounting for the benchmark, from Linux's /proc: how much CPU time the server, the
  * PostgreSQL processes, the bench process itself and everything else used during a run. On a
- * small shared machine this tells a slow server apart from a busy machine.
+ * small shared machine this distinguishes a slow server from a busy machine.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -81,8 +81,8 @@ export function takeCpuSnapshot(serverPid: number): CpuSnapshot {
 
 /**
  * Returns the CPU time used between two snapshots.
- * NOTE: a PostgreSQL backend that exited in between drops out of the sum; under load the
- * service's connection pool keeps its backends, so this is rare.
+ * NOTE: a PostgreSQL backend that exited in between drops out of the sum. Under load the
+ * service's connection pool keeps its backends open, so this is rare.
  */
 export function cpuUsedBetween(before: CpuSnapshot, after: CpuSnapshot): CpuUsage {
   const serverMs = after.serverMs - before.serverMs;

@@ -33,8 +33,8 @@ export interface LoadedBillingData {
  */
 export async function loadBillingData(db: Database, plan: BillingDataPlan): Promise<LoadedBillingData> {
   await db.transaction(async (tx) => {
-    // Skipping the foreign-key triggers (superuser only) makes the load about 40% faster, so
-    // checkReferences() checks the same references once the load is done.
+    // Skipping the foreign-key triggers (superuser only) made a 200,000-row load 40% faster on a
+    // 2-core machine. checkReferences() checks the same references once the load is done.
     await tx.query('SET LOCAL session_replication_role = replica');
     await insertRows(tx, plan);
   });

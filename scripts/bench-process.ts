@@ -69,8 +69,8 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
   const port = await findFreePort();
   const url = `http://127.0.0.1:${port}`;
   const nodeArguments = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
-  // node --import tsx runs the TypeScript in this one process; the tsx command would put a wrapper
-  // process between the bench and the server, and the wrapper's RSS is not the server's.
+  // node --import tsx runs the TypeScript in this one process. The tsx command would start a
+  // wrapper process in between, whose RSS is not the server's.
   const child = spawn(process.execPath, [...nodeArguments, '--import', 'tsx', options.script], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', PORT: String(port), HOST: '127.0.0.1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,14 +5,14 @@
  *    against a bare Fastify route, the service on PGlite and the service on PostgreSQL. Each
  *    server runs in a child process with WORKER=off, and every request reports a new call SID.
  * 2. GetBilling: a month of Rated billables (1,000,000 over 1,000 customers and 31 days by
- *    default) is loaded with SQL, then GetBilling is timed for the whole account and for single
+ *    default) is loaded with SQL. GetBilling is timed for the whole account and for single
  *    customers, and its total is checked against SUM(total_cost) of the billables.
  *
  * Everything runs on loopback. Settings are environment variables; see readSettings().
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,10 +49,20 @@ const BARE_ENTRY = 'scripts/bench-bare-server.ts';
 const ADMIN_KEY = `bench-admin-${randomBytes(16).toString('hex')}`;
 const BILLING_MONTH = { firstDay: '2025-01-01', lastDay: '2025-01-31', days: 31 };
 const TIME_ZONE = 'America/New_York';
+const TEMP_DIR_PREFIX = 'voice-billing-bench-';
 const TARGETS = { ingestPerSecond: 5_000, ingestP99Ms: 50, billingMs: 100, rssMb: 300 };
 
 // ---------------------------------------------------------------------------------------------
 // Settings
+
+/** A failure with a complete message for the user, printed without a stack trace. */
+class BenchError extends Error {}
+
+function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password !== '') parsed.password = '***';
+  return parsed.toString();
+}
 
 interface Settings {
   seconds: number;
@@ -74,7 +84,7 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
     const text = env[name];
     if (text === undefined || text === '') return fallback;
     const value = Number(text);
-    if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, not '${text}'.`);
+    if (!Number.isInteger(value) || value < min || value > max) throw new BenchError(`${name} must be a whole number from ${min} to ${max}, not '${text}'.`);
     return value;
   };
   const flag = (name: string, fallback: boolean): boolean => {
@@ -82,19 +92,24 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
     if (text === undefined || text === '') return fallback;
     if (['on', 'true', '1', 'yes'].includes(text)) return true;
     if (['off', 'false', '0', 'no'].includes(text)) return false;
-    throw new Error(`${name} must be on or off, not '${env[name]}'.`);
+    throw new BenchError(`${name} must be on or off, not '${env[name]}'.`);
   };
 
   const postgresUrl = env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-  const host = new URL(postgresUrl).hostname;
+  let host: string;
+  try {
+    host = new URL(postgresUrl).hostname;
+  } catch {
+    throw new BenchError('BENCH_DATABASE_URL is not a valid URL; give one such as postgres://postgres@127.0.0.1:5432/postgres.');
+  }
   // Load goes to this machine only.
   if (!['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host)) {
-    throw new Error(`BENCH_DATABASE_URL must name a server on loopback (127.0.0.1, localhost or [::1]), not '${host}'.`);
+    throw new BenchError(`BENCH_DATABASE_URL must name a server on loopback (127.0.0.1, localhost or [::1]), not '${host}'.`);
   }
   const docs = env.BENCH_DOCS ?? 'docs/benchmarks.md';
   const parts = (env.BENCH_PARTS || 'ingestion,billing').split(',').map((part) => part.trim());
   const unknownPart = parts.find((part) => part !== 'ingestion' && part !== 'billing');
-  if (unknownPart !== undefined) throw new Error(`BENCH_PARTS lists ingestion, billing or both, not '${unknownPart}'.`);
+  if (unknownPart !== undefined) throw new BenchError(`BENCH_PARTS lists ingestion, billing or both, not '${unknownPart}'.`);
 
   return {
     seconds: integer('BENCH_SECONDS', 10, 1, 600),
@@ -131,6 +146,23 @@ process.once('SIGINT', () => {
   progress('interrupted; stopping servers and removing databases');
   void runCleanups().then(() => process.exit(130));
 });
+
+/**
+ * Prints scratch databases and directories that an interrupted bench left behind. It removes
+ * nothing, because another bench may be running and using them.
+ */
+async function reportLeftovers(serverUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  const databases = (await client.query<{ name: string }>("SELECT datname AS name FROM pg_database WHERE datname LIKE 'vb\\_bench\\_%'")).rows.map((row) => row.name);
+  await client.end();
+  const directories = (await readdir(os.tmpdir())).filter((name) => name.startsWith(TEMP_DIR_PREFIX)).map((name) => path.join(os.tmpdir(), name));
+  if (databases.length === 0 && directories.length === 0) return;
+  progress(
+    `found scratch data of an earlier bench that did not finish; unless another bench is running, remove it: ` +
+      [...databases.map((name) => `DROP DATABASE ${name};`), ...directories.map((directory) => `rm -r ${directory}`)].join(' '),
+  );
+}
 
 /** Creates an empty PostgreSQL database, dropped again by the clean-up. */
 async function createPostgresDatabase(serverUrl: string): Promise<string> {
@@ -214,13 +246,15 @@ interface IngestionResult {
   p99Ms: number;
   errors: number;
   non2xx: number;
-  acknowledged: number;
   /** Billables the service stored during warm-up and measurement; undefined for the bare route. */
   stored: number | undefined;
   /** 2xx responses of warm-up and measurement together. */
   acknowledgedInAllRuns: number | undefined;
-  /** Most requests that can be stored without an acknowledgement: those in flight when a run ended. */
+  /** Maximum number of billables stored without an acknowledgement: the requests in flight when a run ended. */
   cutOff: number;
+  /** Largest VmRSS while the server started and was set up, before any load. */
+  startupPeakRssMb: number;
+  /** Largest VmRSS during warm-up and measurement. */
   peakRssMb: number;
   /** CPU time used during the measured run. */
   cpu: CpuUsage;
@@ -271,6 +305,9 @@ async function measureIngestion(
   bodyFor: (callSid: string) => string,
   countStored: (() => Promise<number>) | undefined,
 ): Promise<IngestionResult> {
+  const startupPeakRssMb = server.peakRssMb();
+  server.resetPeakRss();
+
   let acknowledged = 0;
   let runs = 1;
   if (settings.warmupSeconds > 0) {
@@ -279,12 +316,14 @@ async function measureIngestion(
     const warmup = await runLoad(server, settings.warmupSeconds, settings.connections, bodyFor);
     acknowledged += warmup.result['2xx'];
   }
+
   progress(`${target}: ${settings.connections} connections for ${settings.seconds} s`);
   const before = takeCpuSnapshot(server.pid);
   const { result, latenciesMs } = await runLoad(server, settings.seconds, settings.connections, bodyFor);
   const cpu = cpuUsedBetween(before, takeCpuSnapshot(server.pid));
   acknowledged += result['2xx'];
   const stored = countStored ? await countStored() : undefined;
+
   return {
     target,
     requestsPerSecond: result['2xx'] / result.duration,
@@ -292,10 +331,10 @@ async function measureIngestion(
     p99Ms: percentile(latenciesMs, 0.99),
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
-    acknowledged: result['2xx'],
     stored,
     acknowledgedInAllRuns: countStored ? acknowledged : undefined,
     cutOff: runs * settings.connections,
+    startupPeakRssMb,
     peakRssMb: server.peakRssMb(),
     cpu,
   };
@@ -331,7 +370,7 @@ async function runIngestionBenchmarks(settings: Settings): Promise<IngestionResu
   await bare.stop();
 
   progress('ingestion 2/3: voice-billing on PGlite');
-  const dataDir = await createTempDir('voice-billing-bench-');
+  const dataDir = await createTempDir(TEMP_DIR_PREFIX);
   const onPglite = await startService('voice-billing on PGlite', settings, { DATA_DIR: dataDir });
   const pgliteTarget = await prepareService(onPglite);
   results.push(await measureIngestion('voice-billing on PGlite', onPglite, settings, pgliteTarget.bodyFor, pgliteTarget.countStored));
@@ -354,14 +393,19 @@ interface LatencySummary {
   p50Ms: number;
   p99Ms: number;
   requests: number;
+  cpu: CpuUsage;
 }
 
 interface BillingResult {
   engine: string;
+  customers: number;
   loadSeconds: number;
   allCustomers: LatencySummary;
   oneCustomer: LatencySummary;
   responseBytes: number;
+  /** Largest VmRSS while the server started and served the warm-up requests. */
+  startupPeakRssMb: number;
+  /** Largest VmRSS during the timed requests. */
   peakRssMb: number;
   expectedTotal: string;
   reportedTotal: string;
@@ -373,6 +417,7 @@ interface BillingResult {
 
 async function timeRequests(server: ServerProcess, count: number, pathFor: (index: number) => string): Promise<LatencySummary> {
   const latenciesMs: number[] = [];
+  const before = takeCpuSnapshot(server.pid);
   for (let index = 0; index < count; index++) {
     const started = performance.now();
     const response = await fetch(server.url + pathFor(index), { headers: adminHeaders });
@@ -380,8 +425,9 @@ async function timeRequests(server: ServerProcess, count: number, pathFor: (inde
     latenciesMs.push(performance.now() - started);
     if (!response.ok) throw new Error(`GET ${pathFor(index)} failed with HTTP ${response.status}: ${body.slice(0, 300)}`);
   }
+  const cpu = cpuUsedBetween(before, takeCpuSnapshot(server.pid));
   latenciesMs.sort((a, b) => a - b);
-  return { p50Ms: percentile(latenciesMs, 0.5), p99Ms: percentile(latenciesMs, 0.99), requests: count };
+  return { p50Ms: percentile(latenciesMs, 0.5), p99Ms: percentile(latenciesMs, 0.99), requests: count, cpu };
 }
 
 function billingPath(accountId: string, customerId?: string): string {
@@ -429,7 +475,7 @@ async function measureBilling(engine: string, settings: Settings): Promise<Billi
     store = { DATABASE_URL: url };
     db = await openPostgres({ connectionString: url });
   } else {
-    const dataDir = await createTempDir('voice-billing-bench-');
+    const dataDir = await createTempDir(TEMP_DIR_PREFIX);
     store = { DATA_DIR: dataDir };
     db = await openPglite({ dataDir });
   }
@@ -450,27 +496,30 @@ async function measureBilling(engine: string, settings: Settings): Promise<Billi
   // Warm-up: the first requests compile code paths and fill the database's caches.
   await timeRequests(server, 5, () => allPath);
   await timeRequests(server, 5, onePath);
+  const startupPeakRssMb = server.peakRssMb();
   server.resetPeakRss();
 
   progress(`GetBilling on ${engine}: ${settings.billingRequests} requests for all customers, ${settings.billingRequests} for one customer each`);
   const allCustomers = await timeRequests(server, settings.billingRequests, () => allPath);
   const oneCustomer = await timeRequests(server, settings.billingRequests, onePath);
-  const whole = await fetchBillingTotals(server, allPath);
+  const wholeAccount = await fetchBillingTotals(server, allPath);
   const first = await fetchBillingTotals(server, onePath(0));
   const peakRssMb = server.peakRssMb();
   await server.stop();
 
   return {
     engine,
+    customers: customerIds.length,
     loadSeconds: load.seconds,
     allCustomers,
     oneCustomer,
-    responseBytes: whole.bytes,
+    responseBytes: wholeAccount.bytes,
+    startupPeakRssMb,
     peakRssMb,
     expectedTotal: new Money(load.loaded.totalCost).toFixed(),
-    reportedTotal: whole.total,
+    reportedTotal: wholeAccount.total,
     expectedCount: load.loaded.billableCount,
-    reportedCount: whole.count,
+    reportedCount: wholeAccount.count,
     expectedFirstCustomerTotal: new Money(load.loaded.firstCustomerTotalCost).toFixed(),
     reportedFirstCustomerTotal: first.total,
   };
@@ -501,7 +550,7 @@ async function describeMachine(settings: Settings): Promise<Machine> {
     const total = /^Mem:\s+(\d+)/m.exec(free)?.[1];
     if (total !== undefined) memory = `${total} GiB (free -g)`;
   } catch {
-    // free is missing on this machine; os.totalmem() stands in.
+    // free is missing on this machine, so os.totalmem() is used instead.
   }
   const manifest = JSON.parse(await readFile('package.json', 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
   const versionOf = (name: string) => manifest.dependencies[name] ?? manifest.devDependencies[name] ?? '?';
@@ -517,20 +566,24 @@ async function describeMachine(settings: Settings): Promise<Machine> {
   };
 }
 
-const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(value < 10 ? 2 : 1) : 'n/a');
+function ms(value: number): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  return value.toFixed(value < 10 ? 2 : 1);
+}
+
 const whole = (value: number) => Math.round(value).toLocaleString('en-US');
 
 function ingestionTable(results: readonly IngestionResult[]): string {
   const bare = results[0];
   const lines = [
-    '| Target | Billables/s | p50 ms | p99 ms | Errors | Non-2xx | vs bare route | Stored / acknowledged | Peak RSS MiB |',
+    '| Target | Billables/s | p50 ms | p99 ms | Errors | Non-2xx | vs bare route | Stored / acknowledged | Peak RSS MiB, start / load |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
   ];
   for (const result of results) {
     const ratio = bare && result !== bare ? `${(result.requestsPerSecond / bare.requestsPerSecond).toFixed(2)}×` : '1.00×';
     const stored = result.stored === undefined ? 'n/a' : `${whole(result.stored)} / ${whole(result.acknowledgedInAllRuns ?? 0)}`;
     lines.push(
-      `| ${result.target} | ${whole(result.requestsPerSecond)} | ${ms(result.p50Ms)} | ${ms(result.p99Ms)} | ${result.errors} | ${result.non2xx} | ${ratio} | ${stored} | ${whole(result.peakRssMb)} |`,
+      `| ${result.target} | ${whole(result.requestsPerSecond)} | ${ms(result.p50Ms)} | ${ms(result.p99Ms)} | ${result.errors} | ${result.non2xx} | ${ratio} | ${stored} | ${whole(result.startupPeakRssMb)} / ${whole(result.peakRssMb)} |`,
     );
   }
   return lines.join('\n');
@@ -556,17 +609,33 @@ function cpuTable(results: readonly IngestionResult[], cores: number): string {
 
 function billingTable(results: readonly BillingResult[]): string {
   const lines = [
-    '| Engine | Load s | All customers p50 ms | p99 ms | One customer p50 ms | p99 ms | Response KiB | Peak RSS MiB | Total = SUM(total_cost) |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| Engine | Load s | Request | p50 ms | p99 ms | Server CPU ms/request | PostgreSQL CPU ms/request | Other processes, cores busy | Peak RSS MiB, start / requests |',
+    '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const result of results) {
-    const check = billingCheckPasses(result) ? `yes (${result.reportedTotal})` : `**no**: ${result.reportedTotal} vs ${result.expectedTotal}`;
-    lines.push(
-      `| ${result.engine} | ${result.loadSeconds.toFixed(0)} | ${ms(result.allCustomers.p50Ms)} | ${ms(result.allCustomers.p99Ms)} | ` +
-        `${ms(result.oneCustomer.p50Ms)} | ${ms(result.oneCustomer.p99Ms)} | ${whole(result.responseBytes / 1024)} | ${whole(result.peakRssMb)} | ${check} |`,
-    );
+    const rows: Array<[string, LatencySummary]> = [
+      [`all ${whole(result.customers)} customers (${whole(result.responseBytes / 1024)} KiB)`, result.allCustomers],
+      ['one customer', result.oneCustomer],
+    ];
+    for (const [label, summary] of rows) {
+      const perRequest = (cpuMs: number) => (cpuMs / summary.requests).toFixed(2);
+      lines.push(
+        `| ${result.engine} | ${result.loadSeconds.toFixed(0)} | ${label} | ${ms(summary.p50Ms)} | ${ms(summary.p99Ms)} | ` +
+          `${perRequest(summary.cpu.serverMs)} | ${perRequest(summary.cpu.postgresMs)} | ${(summary.cpu.otherMs / summary.cpu.wallMs).toFixed(2)} | ${whole(result.startupPeakRssMb)} / ${whole(result.peakRssMb)} |`,
+      );
+    }
   }
   return lines.join('\n');
+}
+
+function billingChecks(results: readonly BillingResult[]): string[] {
+  return results.map((result) =>
+    billingCheckPasses(result)
+      ? `- ${result.engine}: GetBilling's totals add up to ${result.reportedTotal} over ${whole(result.reportedCount)} billables, equal to SUM(total_cost) and count(*) of the billables; ` +
+        `the first customer's total, ${result.reportedFirstCustomerTotal}, equals its SUM(total_cost) too.`
+      : `- ${result.engine}: **mismatch**: GetBilling's totals add up to ${result.reportedTotal} over ${result.reportedCount} billables, but SUM(total_cost) is ${result.expectedTotal} over ${result.expectedCount}; ` +
+        `first customer ${result.reportedFirstCustomerTotal}, expected ${result.expectedFirstCustomerTotal}.`,
+  );
 }
 
 /**
@@ -615,8 +684,10 @@ function targetLines(settings: Settings, ingestion: readonly IngestionResult[], 
         (pgliteBilling ? `; PGlite ${ms(pgliteBilling.allCustomers.p99Ms)} ms and ${ms(pgliteBilling.oneCustomer.p99Ms)} ms).` : ').'),
     );
   }
-  const postgresRss = Math.max(postgresIngest?.peakRssMb ?? 0, postgresBilling?.peakRssMb ?? 0);
-  const pgliteRss = Math.max(pgliteIngest?.peakRssMb ?? 0, pgliteBilling?.peakRssMb ?? 0);
+  const peakOf = (ingest: IngestionResult | undefined, billing: BillingResult | undefined) =>
+    Math.max(ingest?.startupPeakRssMb ?? 0, ingest?.peakRssMb ?? 0, billing?.startupPeakRssMb ?? 0, billing?.peakRssMb ?? 0);
+  const postgresRss = peakOf(postgresIngest, postgresBilling);
+  const pgliteRss = peakOf(pgliteIngest, pgliteBilling);
   lines.push(
     `- Service RSS < ${TARGETS.rssMb} MiB on PostgreSQL: ${verdict(postgresRss < TARGETS.rssMb)} (peak ${whole(postgresRss)} MiB; the PostgreSQL server's own memory is not counted). ` +
       `On PGlite, where the database runs inside the service process: ${verdict(pgliteRss < TARGETS.rssMb)} (peak ${whole(pgliteRss)} MiB).`,
@@ -631,7 +702,8 @@ function renderReport(settings: Settings, machine: Machine, ingestion: readonly 
     `Measured ${machine.date} by \`npm run bench\` (scripts/bench.ts), which rewrites this page.`,
     '',
     `Machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memory} of memory, Node ${machine.node}, PostgreSQL ${machine.postgres} on the same machine; ${machine.packages}.`,
-    'The load generator, the service and PostgreSQL share those cores, so the figures are lower bounds for a service with a machine to itself.',
+    'The load generator, the service and PostgreSQL share those cores, and other jobs may run on the machine too, so the figures vary from run to run. ' +
+      'The "Other processes" columns show how busy the machine was with other work; compare them before comparing two runs.',
     '',
     '## Targets',
     '',
@@ -642,7 +714,7 @@ function renderReport(settings: Settings, machine: Machine, ingestion: readonly 
     `${settings.connections} connections for ${settings.seconds} s after a ${settings.warmupSeconds} s warm-up, one autocannon 9 client in the bench process, each request a new call SID ` +
       `(POST ${INGEST_PATH}, JSON body of accountId, customerId and callSid). Each server runs in its own Node process; the service with WORKER=off and LOG_LEVEL=warn. ` +
       'Latencies are those of the 2xx responses; "Stored / acknowledged" compares the billables the service lists afterwards with the 2xx responses it sent, warm-up included. ' +
-      'Peak RSS is the largest VmRSS of the server process, sampled every 200 ms.',
+      'Peak RSS is the largest VmRSS of the server process, sampled every 200 ms, while it started (on PGlite this includes creating the database files) and under load.',
     '',
     ingestion.length > 0 ? ingestionTable(ingestion) : '(not run)',
     '',
@@ -657,9 +729,11 @@ function renderReport(settings: Settings, machine: Machine, ingestion: readonly 
     `${settings.billables.toLocaleString('en-US')} Rated billables over ${settings.customers.toLocaleString('en-US')} customers and ${BILLING_MONTH.days} days (${BILLING_MONTH.firstDay} to ${BILLING_MONTH.lastDay}, ${TIME_ZONE}), ` +
       'loaded with INSERT ... SELECT generate_series, with the customer_daily_totals rows aggregated from them as the rating worker writes them. ' +
       `Each figure is over ${settings.billingRequests} sequential GET /billing requests for the whole month after 5 warm-up requests: all customers in one response, or one customer per request (cycling through them). ` +
-      '"Total = SUM(total_cost)" compares the sum of the totalCost values GetBilling returns with SUM(total_cost) of the loaded billables, exactly.',
+      'CPU is user plus system time from /proc over the measured requests. Peak RSS is taken while the service started and served the warm-up requests, then during the timed requests. Below the table, the sum of the totalCost values GetBilling returns is compared with SUM(total_cost) of the loaded billables, exactly.',
     '',
     billing.length > 0 ? billingTable(billing) : '(not run)',
+    '',
+    ...billingChecks(billing),
     '',
     ...(notes.length > 0 ? ['## Notes', '', ...notes.map((note) => `- ${note}`), ''] : []),
     '## Reproduce',
@@ -671,9 +745,18 @@ function renderReport(settings: Settings, machine: Machine, ingestion: readonly 
     'npm run bench',
     '```',
     '',
-    'Settings, as environment variables: BENCH_SECONDS (measured seconds per ingestion target, default 10), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (64), ' +
-      'BENCH_BILLABLES (1000000), BENCH_CUSTOMERS (1000), BENCH_BILLING_REQUESTS (200 of each kind), BENCH_PGLITE_BILLING (on; off skips the PGlite GetBilling run, the slowest step), ' +
-      'BENCH_PARTS (ingestion, billing or both, default both), BENCH_CPU_PROFILE_DIR (writes a V8 CPU profile of each service process there), BENCH_DOCS (the page to write, default docs/benchmarks.md; off prints only).',
+    'Settings, as environment variables:',
+    '',
+    '- BENCH_SECONDS: measured seconds per ingestion target (default 10).',
+    '- BENCH_WARMUP_SECONDS: warm-up seconds before each (default 2).',
+    '- BENCH_CONNECTIONS: concurrent connections of the load generator (default 64).',
+    '- BENCH_BILLABLES, BENCH_CUSTOMERS: size of the GetBilling data (default 1000000 and 1000).',
+    '- BENCH_BILLING_REQUESTS: timed GetBilling requests of each kind (default 200).',
+    '- BENCH_PGLITE_BILLING: on (default) or off; off skips the GetBilling run on PGlite, whose load is the slowest step.',
+    '- BENCH_PARTS: ingestion, billing or both (default both).',
+    '- BENCH_DATABASE_URL: PostgreSQL server on loopback for the scratch databases (default postgres://postgres@127.0.0.1:5432/postgres).',
+    '- BENCH_CPU_PROFILE_DIR: writes a V8 CPU profile of each service process into this directory.',
+    '- BENCH_DOCS: the page to write (default docs/benchmarks.md); off prints the report only.',
     '',
   ].join('\n');
 }
@@ -689,10 +772,11 @@ async function main(): Promise<number> {
   try {
     machine = await describeMachine(settings);
   } catch (error) {
-    throw new Error(`cannot reach PostgreSQL at ${settings.postgresUrl} (${error instanceof Error ? error.message : String(error)}); start it or set BENCH_DATABASE_URL.`);
+    throw new BenchError(`cannot reach PostgreSQL at ${withoutPassword(settings.postgresUrl)} (${error instanceof Error ? error.message : String(error)}); start it or set BENCH_DATABASE_URL.`);
   }
 
   const notes: string[] = [];
+  await reportLeftovers(settings.postgresUrl);
   const ingestion = settings.ingestion ? await runIngestionBenchmarks(settings) : [];
   if (!settings.ingestion) notes.push('The ingestion benchmark was skipped (BENCH_PARTS).');
   const billing: BillingResult[] = [];
@@ -738,7 +822,10 @@ async function main(): Promise<number> {
 try {
   process.exitCode = await main();
 } catch (error) {
-  process.stderr.write(`\nbench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  let message = String(error);
+  if (error instanceof BenchError) message = error.message;
+  else if (error instanceof Error) message = error.stack ?? error.message;
+  process.stderr.write(`\nbench failed: ${message}\n`);
   process.exitCode = 1;
 } finally {
   await runCleanups();

@@ -826,6 +826,11 @@ async function main(): Promise<number> {
 
   let twilio: TwilioStandin | undefined;
   let app: App | undefined;
+  // Ctrl-C stops the service and removes the temporary database before exiting.
+  process.once('SIGINT', () => {
+    console.error('\nInterrupted; removing the temporary database.');
+    void shutDown(app, twilio, dataDir).finally(() => process.exit(130));
+  });
   try {
     twilio = await startTwilioStandin();
     const config = {
@@ -870,10 +875,14 @@ async function main(): Promise<number> {
     printLog(logLines);
     return 1;
   } finally {
-    await app?.close().catch((error: unknown) => console.error(`closing the service failed: ${String(error)}`));
-    await twilio?.close().catch((error: unknown) => console.error(`closing the Twilio stand-in failed: ${String(error)}`));
-    await rm(dataDir, { recursive: true, force: true });
+    await shutDown(app, twilio, dataDir);
   }
+}
+
+async function shutDown(app: App | undefined, twilio: TwilioStandin | undefined, dataDir: string): Promise<void> {
+  await app?.close().catch((error: unknown) => console.error(`closing the service failed: ${String(error)}`));
+  await twilio?.close().catch((error: unknown) => console.error(`closing the Twilio stand-in failed: ${String(error)}`));
+  await rm(dataDir, { recursive: true, force: true });
 }
 
 function printLog(lines: readonly string[]): void {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { isAdministrator, requireAccountAccess, requireRole } from '../auth/access.js';
 import type { Principal } from '../auth/roles.js';
-import { notFound } from '../errors.js';
+import { conflict, notFound } from '../errors.js';
+import { hasRatedBillables } from '../store/billables.js';
 import type { Database } from '../store/database.js';
 import * as store from '../store/accounts.js';
 import { rebuildAccountTotals } from '../store/totals.js';
@@ -104,6 +105,12 @@ export class Accounts {
         currency: changes.currency === undefined ? current.currency : checkCurrency(changes.currency),
         dateLastModified: new Date(),
       };
+      if (next.currency !== current.currency && (await hasRatedBillables(tx, accountId))) {
+        throw conflict(
+          `The account has rated calls in ${current.currency}, so its currency cannot change to ${next.currency}; create a new account for the new currency.`,
+          'currency',
+        );
+      }
       await store.updateAccount(tx, next);
       if (next.timeZone !== current.timeZone) await rebuildAccountTotals(tx, accountId, next.timeZone);
       return toAccountInfo(next);

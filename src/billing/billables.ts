@@ -139,7 +139,9 @@ export class Billables {
   /** Inserts resolved reports and returns the billable of each, in order; throws BatchConflict at the first call billed to another customer. */
   private async storeResolved(tx: Queryable, resolved: readonly ResolvedBillable[]): Promise<BillableRow[]> {
     const key = (billable: { accountId: string; callSid: string }) => `${billable.accountId} ${billable.callSid}`;
-    const inserted = await store.insertBillables(tx, uniqueCalls(resolved).map((billable) => ({ id: randomUUID(), ...billable })));
+    // Concurrent batches lock their rows in one order (account, call SID), so they cannot deadlock.
+    const ordered = uniqueCalls(resolved).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    const inserted = await store.insertBillables(tx, ordered.map((billable) => ({ id: randomUUID(), ...billable })));
     const byCall = new Map(inserted.map((row) => [key(row), row]));
     const missing = resolved.filter((billable) => !byCall.has(key(billable)));
     const existing = await store.findBillablesByCalls(tx, missing.map((billable) => billable.accountId), missing.map((billable) => billable.callSid));

@@ -6,7 +6,7 @@ import type { Database } from '../store/database.js';
 import * as store from '../store/customers.js';
 import type { Accounts } from './accounts.js';
 import { type ListResult, type PageRequest, toListResult, toOffset } from '../paging.js';
-import { requireText } from './validation.js';
+import { optionalText, requireText } from './validation.js';
 
 export type CustomerInfo = store.CustomerRow;
 
@@ -43,7 +43,7 @@ export class Customers {
       accountId: input.accountId,
       parentCustomerId: parent?.id ?? null,
       name: requireText('name', input.name),
-      referenceId: input.referenceId?.trim() || null,
+      referenceId: optionalText('referenceId', input.referenceId),
       dateCreated: now,
       dateLastModified: now,
     };
@@ -115,7 +115,7 @@ export class Customers {
       ...current,
       name: changes.name === undefined ? current.name : requireText('name', changes.name),
       parentCustomerId,
-      referenceId: changes.referenceId === undefined ? current.referenceId : changes.referenceId.trim() || null,
+      referenceId: changes.referenceId === undefined ? current.referenceId : optionalText('referenceId', changes.referenceId),
       dateLastModified: new Date(),
     };
     await store.updateCustomer(this.db, next);

@@ -25,6 +25,17 @@ export class BillableRater {
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * Marks a billable Failed after an unexpected error (a bug, or a value the store rejects) when it
+   * has used up its attempts, so that it cannot come back every lease for ever.
+   */
+  async giveUpIfExhausted(claim: ClaimedBillable, error: unknown): Promise<boolean> {
+    if (claim.attempts < this.retry.maxAttempts) return false;
+    const log = this.logger.child({ billableId: claim.id, callSid: claim.callSid, attempt: claim.attempts });
+    await this.fail(claim, `rating failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`, log);
+    return true;
+  }
+
   async rate(claim: ClaimedBillable): Promise<RatingResult> {
     const log = this.logger.child({ billableId: claim.id, callSid: claim.callSid, attempt: claim.attempts });
     const account = await accounts.findAccount(this.db, claim.accountId);
@@ -98,14 +109,22 @@ export class BillableRater {
     const delayMs = Math.max(minimumDelayMs, Math.min(this.retry.maxDelayMs, exponential));
     // Up to 20% jitter spreads retries of calls that all ended together.
     const jitteredMs = Math.round(delayMs * (1 + Math.random() * 0.2));
-    await rescheduleBillable(this.db, claim.id, jitteredMs, reason);
+    await rescheduleBillable(this.db, claim.id, jitteredMs, storableReason(reason));
     log.info({ delayMs: jitteredMs, reason }, 'billable not ready; retrying later');
     return 'Rescheduled';
   }
 
   private async fail(claim: ClaimedBillable, reason: string, log: Logger): Promise<RatingResult> {
-    await failBillable(this.db, claim.id, reason);
+    await failBillable(this.db, claim.id, storableReason(reason));
     log.warn({ reason }, 'billable failed');
     return 'Failed';
   }
+}
+
+const MAX_REASON_LENGTH = 500;
+
+/** Keeps a failure reason printable and short, because it may quote what Twilio sent. */
+function storableReason(reason: string): string {
+  const printable = reason.replace(/[\u0000-\u001F\u007F-\u009F]/g, '?').toWellFormed();
+  return printable.length > MAX_REASON_LENGTH ? `${printable.slice(0, MAX_REASON_LENGTH - 3)}...` : printable;
 }

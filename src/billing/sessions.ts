@@ -5,7 +5,7 @@ import { invalidField, missingField, notFound } from '../errors.js';
 import type { Database } from '../store/database.js';
 import * as store from '../store/sessions.js';
 import type { Customers } from './customers.js';
-import { checkCallSid } from './validation.js';
+import { checkCallSid, optionalText } from './validation.js';
 
 export const CHANNELS = ['Voice', 'Chat', 'Fax'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -43,8 +43,8 @@ export class Sessions {
       customerId: input.customerId,
       callSid: input.callSid === undefined ? null : checkCallSid('callSid', input.callSid.trim()),
       channel: input.channel ?? 'Voice',
-      fromAddress: input.fromAddress?.trim() || null,
-      toAddress: input.toAddress?.trim() || null,
+      fromAddress: optionalText('fromAddress', input.fromAddress),
+      toAddress: optionalText('toAddress', input.toAddress),
       dateCreated: now,
       dateLastModified: now,
     };

@@ -13,6 +13,14 @@ export function requireText(fieldName: string, value: string | undefined, maxLen
   return text;
 }
 
+/** Trims optional free text; empty means absent. */
+export function optionalText(fieldName: string, value: string | undefined, maxLength = MAX_NAME_LENGTH): string | null {
+  const text = value?.trim();
+  if (!text) return null;
+  if (text.length > maxLength) throw invalidField(fieldName, `'${fieldName}' must be at most ${maxLength} characters.`, 'MaxLength');
+  return text;
+}
+
 export function checkCallSid(fieldName: string, value: string): string {
   if (!CALL_SID_PATTERN.test(value)) {
     throw invalidField(fieldName, `'${fieldName}' must be a Twilio call SID: CA followed by 32 hexadecimal digits.`, 'InvalidCallSid');

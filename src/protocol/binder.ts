@@ -5,7 +5,7 @@ import type { FieldSpec, FieldType, TypeSpec } from './dto.js';
 const INT32_MAX = 2_147_483_647;
 const INT32_MIN = -2_147_483_648;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?)?(Z|[+-](0\d|1[0-4]):?[0-5]\d)?$/;
 
 /** Where the raw values of a request come from, lowest precedence first. */
 export interface RequestSources {
@@ -70,8 +70,11 @@ function isEmpty(value: unknown): boolean {
   return value === null || value === undefined || value === '';
 }
 
+/** Describes a rejected value for a message; objects and lists by kind only, since they may nest deeply. */
 function describe(value: unknown): string {
-  const text = typeof value === 'string' ? `'${value}'` : JSON.stringify(value) ?? String(value);
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object' && value !== null) return 'an object';
+  const text = typeof value === 'string' ? `'${value}'` : String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
@@ -103,6 +106,7 @@ const FORBIDDEN_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFF
 
 function checkCharacters(value: string, name: string): string {
   if (FORBIDDEN_CHARACTERS.test(value)) throw new FieldProblem(`'${name}' contains a control character; remove it.`);
+  if (!value.isWellFormed()) throw new FieldProblem(`'${name}' contains an unpaired UTF-16 surrogate; send valid Unicode text.`);
   return value;
 }
 
@@ -147,8 +151,9 @@ function convertDateTime(value: unknown, name: string): Date {
   return date;
 }
 
+/** PostgreSQL dates start at year 1, and four digits end at 9999. */
 function isCalendarDate(text: string): boolean {
-  if (!ISO_DATE.test(text)) return false;
+  if (!ISO_DATE.test(text) || text.startsWith('0000')) return false;
   const date = new Date(`${text}T00:00:00Z`);
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
 }

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { notFound, ServiceError } from '../errors.js';
 import type { Services } from '../services.js';
@@ -32,13 +33,18 @@ export interface ServerOptions {
 
 /** Builds the HTTP API: every operation on its custom route and on ServiceStack's predefined routes. */
 export async function buildServer({ services, logger }: ServerOptions): Promise<FastifyInstance> {
+  const types = new TypeRegistry(OPERATIONS, NESTED_TYPES);
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
     rewriteUrl: (raw) => stripFormatSuffix(raw),
+    // Errors Fastify raises before routing (a malformed URL, say) get a ResponseStatus body too.
+    frameworkErrors: (error, request, reply) => {
+      void sendError(new ServiceError('Validation', 'BadRequest', `The request is malformed: ${error.message}`), request, reply, types);
+    },
+    clientErrorHandler: rejectMalformedConnection,
   });
-  const types = new TypeRegistry(OPERATIONS, NESTED_TYPES);
   const options: DispatchOptions = { services, types };
   const operationsByName = new Map(OPERATIONS.map((operation) => [operation.request.name.toLowerCase(), operation]));
 
@@ -110,4 +116,20 @@ function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply,
   }
   if (status === 401) void reply.header('WWW-Authenticate', WWW_AUTHENTICATE);
   return sendDto(request, reply.code(status), negotiated, toErrorResponse(serviceError), { type: ErrorResponse, types, operationName: 'ErrorResponse' });
+}
+
+const CLIENT_ERROR_STATUS: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout'],
+};
+
+/** Answers a request Node's HTTP parser rejected (oversized headers, say) with a ResponseStatus, then closes. */
+function rejectMalformedConnection(error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable) return;
+  const [status, reason] = CLIENT_ERROR_STATUS[error.code ?? ''] ?? [400, 'Bad Request'];
+  const message = status === 431 ? 'The request headers are too large; send at most 16 KiB of headers.' : 'The request could not be read as HTTP.';
+  const body = JSON.stringify(toErrorResponse(new ServiceError('Validation', reason.replaceAll(' ', ''), message)));
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -66,6 +66,11 @@ export async function findBillableByCall(db: Queryable, accountId: string, callS
   return rows[0];
 }
 
+export async function hasRatedBillables(db: Queryable, accountId: string): Promise<boolean> {
+  const rows = await db.query(`SELECT 1 FROM billables WHERE account_id = $1 AND status = 'Rated' LIMIT 1`, [accountId]);
+  return rows.length > 0;
+}
+
 export async function findBillable(db: Queryable, id: string): Promise<BillableRow | undefined> {
   const rows = await db.query<BillableRow>(`SELECT ${COLUMNS} FROM billables WHERE id = $1`, [id]);
   return rows[0];
@@ -178,7 +183,8 @@ export async function insertBillables(db: Queryable, billables: readonly NewBill
   return db.query<BillableRow>(
     `INSERT INTO billables (id, account_id, customer_id, session_id, call_sid, status, attempts, next_attempt_at, date_created, date_last_modified)
      SELECT id, account_id, customer_id, session_id, call_sid, 'Pending', 0, now(), now(), now()
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS input (id, account_id, customer_id, session_id, call_sid)
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS input (id, account_id, customer_id, session_id, call_sid, position)
+      ORDER BY position
      ON CONFLICT ON CONSTRAINT billables_one_per_call DO NOTHING
      RETURNING ${COLUMNS}`,
     [

@@ -6,9 +6,13 @@ export const ACCOUNT_SID_PATTERN = /^AC[0-9a-fA-F]{32}$/;
 export const CALL_SID_PATTERN = /^CA[0-9a-fA-F]{32}$/;
 export const RECORDING_SID_PATTERN = /^RE[0-9a-fA-F]{32}$/;
 
-// Twilio prices are signed decimal strings such as "-0.0130".
-const DECIMAL_PATTERN = /^-?\d+(?:\.\d+)?$/;
+// Twilio prices are signed decimal strings such as "-0.0130"; more digits than this are not a price.
+const DECIMAL_PATTERN = /^-?\d{1,15}(?:\.\d{1,20})?$/;
 const WHOLE_SECONDS_PATTERN = /^\d+$/;
+// Durations are stored as 32-bit integers; a longer call than this (68 years) is not a call.
+const MAX_SECONDS = 2_147_483_647;
+// C0 and C1 control characters never appear in Twilio's values, and PostgreSQL rejects NUL.
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 
 type JsonObject = Record<string, unknown>;
 
@@ -79,7 +83,7 @@ function requireObject(value: unknown, resource: string): JsonObject {
 
 function readRequiredString(object: JsonObject, key: string, resource: string): string {
   const value = object[key];
-  if (typeof value !== 'string' || value === '') {
+  if (typeof value !== 'string' || value === '' || CONTROL_CHARACTERS.test(value) || !value.isWellFormed()) {
     throw invalid(`${resource} has a missing or invalid "${key}": expected a non-empty string, got ${describe(value)}`);
   }
   return value;
@@ -99,7 +103,7 @@ function readOptionalString(object: JsonObject, key: string, resource: string): 
   if (value === undefined || value === null) {
     return null;
   }
-  if (typeof value !== 'string') {
+  if (typeof value !== 'string' || CONTROL_CHARACTERS.test(value) || !value.isWellFormed()) {
     throw invalid(`${resource} has an invalid "${key}": expected a string or null, got ${describe(value)}`);
   }
   return value;
@@ -134,7 +138,7 @@ function readOptionalSeconds(object: JsonObject, key: string, resource: string):
   if (value === null || value === '') {
     return null;
   }
-  if (!WHOLE_SECONDS_PATTERN.test(value) || !Number.isSafeInteger(Number(value))) {
+  if (!WHOLE_SECONDS_PATTERN.test(value) || Number(value) > MAX_SECONDS) {
     throw invalid(`${resource} has an invalid "${key}": expected whole seconds as a string, got ${describe(value)}`);
   }
   return Number(value);
@@ -157,7 +161,8 @@ function describe(value: unknown): string {
   if (value === undefined) {
     return 'nothing';
   }
-  const text = JSON.stringify(value);
+  // Escaped so that control characters from the response never reach a log line or a stored reason.
+  const text = JSON.stringify(value).replace(/[\u0000-\u001F\u007F-\u009F]/g, '?');
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 

@@ -25,7 +25,8 @@ export function parseRfc2822Date(text: string): Date | null {
   const hour = Number(hourText);
   const minute = Number(minuteText);
   const second = secondText === undefined ? 0 : Number(secondText);
-  if (hour > 23 || minute > 59 || second > 59) {
+  // Twilio's calls are all from this century; other years mean a broken value.
+  if (hour > 23 || minute > 59 || second > 59 || year < 1970) {
     return null;
   }
 
@@ -34,8 +35,10 @@ export function parseRfc2822Date(text: string): Date | null {
     return null;
   }
 
-  const localMillis = Date.UTC(year, month, day, hour, minute, second);
-  const local = new Date(localMillis);
+  // Date.UTC reads years 0 to 99 as 1900 to 1999; setUTCFullYear takes the year as given.
+  const local = new Date(Date.UTC(2000, month, day, hour, minute, second));
+  local.setUTCFullYear(year);
+  const localMillis = local.getTime();
   // Date.UTC rolls 31 Feb over into March, so a changed day means the date does not exist.
   if (local.getUTCDate() !== day || local.getUTCMonth() !== month) {
     return null;

@@ -101,8 +101,11 @@ export class RatingWorker {
     try {
       await this.rater.rate(claim);
     } catch (error) {
-      // The lease runs out and the billable is claimed again, so nothing is lost.
-      this.logger.error({ err: error, billableId: claim.id, callSid: claim.callSid }, 'rating failed unexpectedly; the billable will be retried after its lease');
+      this.logger.error({ err: error, billableId: claim.id, callSid: claim.callSid, attempt: claim.attempts }, 'rating failed unexpectedly');
+      // Below the attempt limit the lease runs out and the billable is claimed again, so nothing is lost.
+      await this.rater.giveUpIfExhausted(claim, error).catch((failError: unknown) => {
+        this.logger.error({ err: failError, billableId: claim.id, callSid: claim.callSid }, 'could not mark the billable Failed; it will be retried after its lease');
+      });
     }
   }
 

@@ -5,13 +5,28 @@ import { FormatError, type SerializeContext, type WireFormat } from './format.js
 import { serializeJsv } from './jsv.js';
 import { rowsOf } from './rows.js';
 
+// Text a spreadsheet would run as a formula (OWASP's list of CSV injection characters).
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 /** Writes one cell: numbers as plain digits, dates as ISO-8601, nested values as JSV. */
 function cell(value: unknown): string | number | boolean {
   if (value === null || value === undefined) return '';
   if (value instanceof Decimal) return value.toFixed();
   if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') return value;
-  return serializeJsv(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return value;
+  const text = typeof value === 'string' ? value : serializeJsv(value);
+  // A leading apostrophe makes spreadsheets show the text instead of evaluating it.
+  return FORMULA_START.test(text) ? `'${text}` : text;
+}
+
+function uniqueColumns(header: string[]): string[] {
+  const seen = new Set<string>();
+  for (const name of header) {
+    const key = name.trim().toLowerCase();
+    if (seen.has(key)) throw new FormatError(`The CSV header names '${name.trim()}' more than once; name each column once.`, name.trim());
+    seen.add(key);
+  }
+  return header;
 }
 
 function columnsOf(rows: unknown[], declared: string[] | undefined): string[] {
@@ -34,8 +49,9 @@ export const csvFormat: WireFormat = {
   parse(body) {
     let records: Record<string, string>[];
     try {
-      records = parseCsv(body, { columns: true, skip_empty_lines: true, bom: true, relax_column_count: false });
+      records = parseCsv(body, { columns: uniqueColumns, skip_empty_lines: true, bom: true, relax_column_count: false });
     } catch (error) {
+      if (error instanceof FormatError) throw error;
       throw new FormatError(`The CSV body could not be read: ${(error as Error).message}`);
     }
     if (records.length === 0) throw new FormatError('The CSV body needs a header row and at least one data row.');
@@ -46,7 +62,6 @@ export const csvFormat: WireFormat = {
     const { rows, rowType } = rowsOf(value, context);
     const columns = columnsOf(rows, rowType?.fields.map((field) => field.name));
     const records = rows.map((row) => columns.map((column) => cell((row as Record<string, unknown>)[column])));
-    // NOTE: a text cell that starts with = + - or @ is written as is; spreadsheets may read it as a formula.
     return stringify(records, { header: true, columns, record_delimiter: 'windows', cast: { boolean: (flag) => String(flag) } });
   },
 };

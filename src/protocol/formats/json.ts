@@ -1,12 +1,16 @@
 import { toJson, JSON_CONTENT_TYPE } from '../json.js';
 import { FormatError, type WireFormat } from './format.js';
 
+/** The deepest nesting a request body may have, as for JSV and XML. */
+export const MAX_JSON_DEPTH = 64;
+
 /**
- * Finds the first key that appears twice in one JSON object. JSON.parse silently keeps the last
+ * Checks the nesting depth and finds the first key that appears twice in one JSON object. JSON.parse silently keeps the last
  * one, which would let a body say two things about one field.
  */
 export function findDuplicateKey(text: string): string | null {
   const stack: Array<Set<string> | null> = [];
+  if (text.length === 0) return null;
   let expectKey = false;
 
   for (let index = 0; index < text.length; index++) {
@@ -24,9 +28,11 @@ export function findDuplicateKey(text: string): string | null {
     } else if (char === '{') {
       stack.push(new Set());
       expectKey = true;
+      if (stack.length > MAX_JSON_DEPTH) throw new FormatError(`The JSON body nests deeper than ${MAX_JSON_DEPTH} levels.`);
     } else if (char === '[') {
       stack.push(null);
       expectKey = false;
+      if (stack.length > MAX_JSON_DEPTH) throw new FormatError(`The JSON body nests deeper than ${MAX_JSON_DEPTH} levels.`);
     } else if (char === '}' || char === ']') {
       stack.pop();
     } else if (char === ',') {
@@ -54,7 +60,9 @@ export const jsonFormat: WireFormat = {
     try {
       value = JSON.parse(body);
     } catch (error) {
-      throw new FormatError(`The request body is not valid JSON: ${(error as Error).message}.`);
+      // V8's message quotes part of the body, which may be a secret, so only the position is kept.
+      const position = /position (\d+)/.exec((error as Error).message)?.[1];
+      throw new FormatError(`The request body is not valid JSON${position === undefined ? '' : ` (at character ${position})`}; check its syntax.`);
     }
     const duplicate = findDuplicateKey(body);
     if (duplicate !== null) throw new FormatError(`The JSON body gives '${duplicate}' more than once; send each property once.`, duplicate);
