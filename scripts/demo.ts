@@ -672,6 +672,53 @@ function createProgressLine(): { update(text: string, state?: string): void; fin
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Polls GetBilling until every billable is Rated or Failed, printing the counts. After
+ * LATE_PRICE_DELAY_MS it checks that the late-priced call is still Pending and sets its price in
+ * the stand-in. Returns the problems found; throws when rating takes longer than RATING_TIMEOUT_MS.
+ */
+async function waitUntilRated(
+  client: JsonServiceClient,
+  twilio: TwilioStandin,
+  range: { accountId: string; startDate: string; endDate: string },
+  billableCount: number,
+  late: PlannedCall,
+  lateBillableId: string,
+): Promise<string[]> {
+  const problems: string[] = [];
+  const lateLeg = late.legs[0] as PlannedLeg;
+  const progress = createProgressLine();
+  const started = Date.now();
+  let latePriceSet = false;
+
+  for (;;) {
+    const elapsed = Date.now() - started;
+    if (!latePriceSet && elapsed >= LATE_PRICE_DELAY_MS) {
+      const before = await send(client, new GetBillable({ billableId: lateBillableId }), 'GetBillable');
+      progress.update(`late-priced call ${lateLeg.sid}: ${before.status} (${before.failureReason ?? 'no reason given'})`);
+      progress.finish();
+      if (before.status !== 'Pending') problems.push(`the late-priced billable was ${before.status} before its price existed, expected Pending`);
+      twilio.updateCall(lateLeg.sid, { price: lateLeg.charge?.negated().toFixed(5) ?? null });
+      console.log(`Set its price in the stand-in after ${(elapsed / 1000).toFixed(1)} s.`);
+      latePriceSet = true;
+    }
+
+    const billing = await send(client, new GetBilling(range), 'GetBilling');
+    const rated = billing.customers.reduce((total, row) => total + row.billableCount, 0);
+    const pending = billing.customers.reduce((total, row) => total + row.pendingCount, 0);
+    const failed = billing.customers.reduce((total, row) => total + row.failedCount, 0);
+    progress.update(`rating: ${rated} rated, ${pending} pending, ${failed} failed of ${billableCount} (${(elapsed / 1000).toFixed(1)} s)`, `${rated}/${pending}/${failed}`);
+    if (latePriceSet && pending === 0 && rated + failed === billableCount) break;
+    if (elapsed > RATING_TIMEOUT_MS) {
+      progress.finish();
+      throw new DemoError(`billables were still pending after ${RATING_TIMEOUT_MS / 1000} s: ${rated} rated, ${pending} pending, ${failed} failed`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, PROGRESS_INTERVAL_MS));
+  }
+  progress.finish();
+  return problems;
+}
+
 async function runDemo(twilio: TwilioStandin, baseUrl: string, adminKey: string): Promise<string[]> {
   const client = createClient(baseUrl, adminKey);
   const today = dayIn(TIME_ZONE, new Date());
@@ -732,34 +779,7 @@ async function runDemo(twilio: TwilioStandin, baseUrl: string, adminKey: string)
   const lateSid = (late.legs[0] as PlannedLeg).sid;
   const lateBillableId = billableIdBySid.get(lateSid) as string;
   const range = { accountId: account.id, startDate: callDay, endDate: today };
-  const progress = createProgressLine();
-  const started = Date.now();
-  let latePriceSet = false;
-  for (;;) {
-    const elapsed = Date.now() - started;
-    if (!latePriceSet && elapsed >= LATE_PRICE_DELAY_MS) {
-      const before = await send(client, new GetBillable({ billableId: lateBillableId }), 'GetBillable');
-      progress.update(`late-priced call ${lateSid}: ${before.status} (${before.failureReason ?? 'no reason given'})`);
-      progress.finish();
-      if (before.status !== 'Pending') problems.push(`the late-priced billable was ${before.status} before its price existed, expected Pending`);
-      twilio.updateCall(lateSid, { price: (late.legs[0] as PlannedLeg).charge?.negated().toFixed(5) ?? null });
-      console.log(`Set its price in the stand-in after ${(elapsed / 1000).toFixed(1)} s.`);
-      latePriceSet = true;
-    }
-
-    const billing = await send(client, new GetBilling(range), 'GetBilling');
-    const rated = billing.customers.reduce((total, row) => total + row.billableCount, 0);
-    const pending = billing.customers.reduce((total, row) => total + row.pendingCount, 0);
-    const failed = billing.customers.reduce((total, row) => total + row.failedCount, 0);
-    progress.update(`rating: ${rated} rated, ${pending} pending, ${failed} failed of ${billableCount} (${(elapsed / 1000).toFixed(1)} s)`, `${rated}/${pending}/${failed}`);
-    if (latePriceSet && pending === 0 && rated + failed === billableCount) break;
-    if (elapsed > RATING_TIMEOUT_MS) {
-      progress.finish();
-      throw new DemoError(`billables were still pending after ${RATING_TIMEOUT_MS / 1000} s: ${rated} rated, ${pending} pending, ${failed} failed`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, PROGRESS_INTERVAL_MS));
-  }
-  progress.finish();
+  problems.push(...(await waitUntilRated(client, twilio, range, billableCount, late, lateBillableId)));
 
   // 5. The bill.
   const billing = await send(client, new GetBilling(range), 'GetBilling');

@@ -19,6 +19,13 @@ export interface Config {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/** Every setting, so that a mistyped flag fails instead of being ignored. */
+export const SETTING_NAMES = [
+  'PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'ADMIN_API_KEY', 'TWILIO_API_BASE_URL', 'TWILIO_TIMEOUT_MS',
+  'TWILIO_MAX_CONCURRENCY', 'LOG_LEVEL', 'WORKER', 'WORKER_CONCURRENCY', 'WORKER_POLL_MS', 'RATING_MAX_ATTEMPTS',
+  'RATING_RETRY_BASE_MS', 'RATING_RETRY_MAX_MS',
+] as const;
+
 export class ConfigError extends Error {}
 
 /** Turns `--data-dir ./x` and `--data-dir=./x` into DATA_DIR=./x; flags win over the environment. */
@@ -29,6 +36,9 @@ export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): R
     const match = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/.exec(argument);
     if (!match?.[1]) throw new ConfigError(`Unknown argument '${argument}'; settings are given as --name value, for example --port 8080.`);
     const name = match[1].toUpperCase().replaceAll('-', '_');
+    if (!(SETTING_NAMES as readonly string[]).includes(name)) {
+      throw new ConfigError(`Unknown flag --${match[1]}; the settings are ${SETTING_NAMES.map((setting) => `--${setting.toLowerCase().replaceAll('_', '-')}`).join(', ')}.`);
+    }
     const value = match[2] ?? argv[++index];
     if (value === undefined) throw new ConfigError(`--${match[1]} needs a value.`);
     settings[name] = value;
@@ -65,6 +75,11 @@ export function loadConfig(argv: readonly string[] = process.argv.slice(2), env:
     throw new ConfigError(`TWILIO_API_BASE_URL must be an http or https URL, not '${twilioApiBaseUrl}'.`);
   }
 
+  const databaseUrl = settings.DATABASE_URL || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\/[^\s]+$/.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a PostgreSQL URL such as postgres://user@127.0.0.1:5432/billing.');
+  }
+
   const adminApiKey = settings.ADMIN_API_KEY || undefined;
   if (adminApiKey !== undefined && adminApiKey.length < 16) {
     throw new ConfigError('ADMIN_API_KEY must be at least 16 characters long.');
@@ -74,7 +89,7 @@ export function loadConfig(argv: readonly string[] = process.argv.slice(2), env:
     port: integer(settings, 'PORT', 8080, 0, 65535),
     host: settings.HOST || '127.0.0.1',
     dataDir: settings.DATA_DIR || './data',
-    databaseUrl: settings.DATABASE_URL || undefined,
+    databaseUrl,
     adminApiKey,
     twilioApiBaseUrl,
     twilioTimeoutMs: integer(settings, 'TWILIO_TIMEOUT_MS', 10_000, 100, 300_000),

@@ -1,7 +1,7 @@
 import { createApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { DirectoryLockedError } from './store/directory-lock.js';
+import { describeStartupError } from './startup-errors.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -38,10 +38,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof DirectoryLockedError) {
-    process.stderr.write(`voice-billing: ${error.message}\n`);
-  } else {
-    process.stderr.write(`voice-billing failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  }
+  process.stderr.write(`voice-billing failed to start: ${describeStartupError(error)}\n`);
   process.exit(1);
 });

@@ -33,6 +33,10 @@ function addCall(overrides: Partial<Parameters<TestService['twilio']['addCall']>
   return sid;
 }
 
+function addCallWithSid(sid: string) {
+  service.twilio.addCall({ sid, accountSid: account.twilioAccountSid, from: '+12125550100', to: '+13105550199', direction: 'outbound-api', status: 'completed', startTime: new Date('2026-11-10T15:00:00Z'), durationSeconds: 61, price: '-0.0140', priceUnit: 'USD' });
+}
+
 function report(callSid: string, customerId = account.customerIds[0]) {
   return service.call('POST', '/billables', { accountId: account.id, customerId, callSid });
 }
@@ -132,6 +136,34 @@ describe('NewBillable and rating', () => {
     const failed = await service.waitForStatus(reported.body.id, ['Failed', 'Rated']);
     expect(failed.status).toBe('Failed');
     expect(failed.failureReason).toMatch(/credentials/);
+  });
+
+  it('retries failed calls after a credentials fix', async () => {
+    const other = await service.createAccount();
+    await service.call('PATCH', `/accounts/${other.id}`, { twilioAuthToken: 'wrong-token' });
+    const callSid = makeCallSid();
+    service.twilio.addCall({ sid: callSid, accountSid: other.twilioAccountSid, from: '+12125550100', to: '+13105550199', direction: 'outbound-api', status: 'completed', startTime: new Date(), durationSeconds: 5, price: '-0.0100' });
+    const reported = await service.call('POST', '/billables', { accountId: other.id, customerId: other.customerIds[0], callSid });
+    expect((await service.waitForStatus(reported.body.id, ['Failed', 'Rated'])).status).toBe('Failed');
+
+    const fixed = await service.call('PATCH', `/accounts/${other.id}`, { twilioAuthToken: other.twilioAuthToken });
+    expect(fixed.status).toBe(200);
+    const rated = await service.waitForStatus(reported.body.id, ['Rated']);
+    expect(rated.totalCost).toBe(0.01);
+    expect(rated.attempts).toBe(1);
+  });
+
+  it('retries a failed call reported again', async () => {
+    const callSid = makeCallSid();
+    const reported = await report(callSid);
+    expect((await service.waitForStatus(reported.body.id, ['Failed', 'Rated'])).status).toBe('Failed');
+
+    addCallWithSid(callSid);
+    const again = await report(callSid);
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(reported.body.id);
+    expect(again.body.status).toBe('Pending');
+    expect((await service.waitForStatus(reported.body.id, ['Rated'])).status).toBe('Rated');
   });
 
   it('retries Twilio rate limits and outages', async () => {
@@ -359,6 +391,22 @@ describe('ListBillables', () => {
     const badStatus = await service.call('GET', `/billables?accountId=${other.id}&status=Done`);
     expect(badStatus.status).toBe(400);
     expect(badStatus.body.responseStatus.errors[0].fieldName).toBe('status');
+  });
+});
+
+describe('accounts', () => {
+  it('rejects a Twilio account used twice', async () => {
+    const response = await service.call('POST', '/accounts', { name: 'Copy', twilioAccountSid: account.twilioAccountSid, twilioAuthToken: 'token' });
+    expect(response.status).toBe(409);
+    expect(response.body.responseStatus.errors[0].fieldName).toBe('twilioAccountSid');
+  });
+
+  it('rejects time zone abbreviations', async () => {
+    for (const timeZone of ['EST', 'PST', 'Mars/Olympus']) {
+      const response = await service.call('PATCH', `/accounts/${account.id}`, { timeZone });
+      expect(response.status, timeZone).toBe(400);
+      expect(response.body.responseStatus.errors[0].fieldName).toBe('timeZone');
+    }
   });
 });
 

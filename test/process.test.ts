@@ -305,7 +305,7 @@ describe('service process', () => {
 
       const first = migrate();
       expect((await waitForExit(first)).code, first.stderr()).toBe(0);
-      expect(first.stdout()).toMatch(/^Applied migrations 1\b/);
+      expect(first.stdout()).toMatch(/^Applied migrations 1, 2 to /);
       const again = migrate();
       expect((await waitForExit(again)).code, again.stderr()).toBe(0);
       expect(again.stdout()).toMatch(/is up to date/);

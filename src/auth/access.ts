@@ -5,8 +5,10 @@ export function isAdministrator(principal: Principal): boolean {
   return principal.role === 'SystemAdministrator';
 }
 
+/** Keeps ServiceStack's "Invalid Role" wording, then says which roles would do. */
 export function requireRole(principal: Principal, roles: readonly Role[]): void {
-  if (!roles.includes(principal.role)) throw forbidden();
+  if (roles.includes(principal.role)) return;
+  throw forbidden(`Invalid Role: this needs a ${roles.join(' or ')} key, and this key has the role ${principal.role}.`);
 }
 
 /** Managers and Customer keys reach their own account only. */

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { isAdministrator, requireAccountAccess, requireRole } from '../auth/access.js';
 import type { Principal } from '../auth/roles.js';
 import { conflict, notFound } from '../errors.js';
-import { hasRatedBillables } from '../store/billables.js';
+import { hasRatedBillables, requeueFailedBillables } from '../store/billables.js';
 import type { Database } from '../store/database.js';
+import { StoreError } from '../store/errors.js';
 import * as store from '../store/accounts.js';
 import { rebuildAccountTotals } from '../store/totals.js';
 import { type ListResult, type PageRequest, toListResult, toOffset } from '../paging.js';
@@ -60,7 +61,7 @@ export class Accounts {
       dateCreated: now,
       dateLastModified: now,
     };
-    await store.insertAccount(this.db, row);
+    await store.insertAccount(this.db, row).catch(rethrowSharedTwilioAccount(row.twilioAccountSid));
     return toAccountInfo(row);
   }
 
@@ -111,9 +112,26 @@ export class Accounts {
           'currency',
         );
       }
-      await store.updateAccount(tx, next);
+      await store.updateAccount(tx, next).catch(rethrowSharedTwilioAccount(next.twilioAccountSid));
       if (next.timeZone !== current.timeZone) await rebuildAccountTotals(tx, accountId, next.timeZone);
+      // New Twilio credentials may fix what made ratings fail, so those billables are tried again.
+      if (next.twilioAccountSid !== current.twilioAccountSid || next.twilioAuthToken !== current.twilioAuthToken) {
+        await requeueFailedBillables(tx, accountId);
+      }
       return toAccountInfo(next);
     });
   }
+}
+
+/** Turns the unique index on twilio_account_sid into a 409 that names the field. */
+function rethrowSharedTwilioAccount(twilioAccountSid: string) {
+  return (error: unknown): never => {
+    if (error instanceof StoreError && error.kind === 'UniqueViolation') {
+      throw conflict(
+        `Twilio account ${twilioAccountSid} already belongs to another account; each account needs its own Twilio account, or its calls would be billed twice.`,
+        'twilioAccountSid',
+      );
+    }
+    throw error;
+  };
 }

@@ -104,7 +104,16 @@ export class Billables {
     const existing = await store.findBillableByCall(this.db, resolved.accountId, resolved.callSid);
     if (!existing) throw new Error(`billable for call ${resolved.callSid} vanished after a conflicting insert`);
     if (existing.customerId !== resolved.customerId) throw callConflict(resolved.callSid, existing.customerId);
+    if (existing.status === 'Failed') return { billable: toBillableInfo(await this.requeue(existing)), created: false };
     return { billable: toBillableInfo(existing), created: false };
+  }
+
+  /** Puts a Failed billable back in the queue: reporting a failed call again is how a caller retries it. */
+  private async requeue(row: BillableRow, db: Queryable = this.db): Promise<BillableRow> {
+    await store.requeueBillable(db, row.id);
+    const requeued = await store.findBillable(db, row.id);
+    this.onStored();
+    return requeued ?? row;
   }
 
   /**
@@ -147,12 +156,16 @@ export class Billables {
     const existing = await store.findBillablesByCalls(tx, missing.map((billable) => billable.accountId), missing.map((billable) => billable.callSid));
     for (const row of existing) byCall.set(key(row), row);
 
-    return resolved.map((billable, index) => {
+    const rows = resolved.map((billable, index) => {
       const row = byCall.get(key(billable));
       if (!row) throw new Error(`billable for call ${billable.callSid} vanished after a conflicting insert`);
       if (row.customerId !== billable.customerId) throw new BatchConflict(index, callConflict(billable.callSid, row.customerId));
       return row;
     });
+    const failed = [...new Set(rows.filter((row) => row.status === 'Failed'))];
+    const requeued = new Map<string, BillableRow>();
+    for (const row of failed) requeued.set(row.id, await this.requeue(row, tx));
+    return rows.map((row) => requeued.get(row.id) ?? row);
   }
 
   /** Works out account, customer and call from either a session or accountId + customerId. */

@@ -45,6 +45,10 @@ export function checkCountryCode(value: string): string {
 
 export function checkTimeZone(value: string): string {
   const zone = value.trim();
+  // Abbreviations such as EST name no IANA zone with daylight saving rules; only Region/City and UTC do.
+  if (!zone.includes('/') && zone.toUpperCase() !== 'UTC') {
+    throw invalidField('timeZone', `'timeZone' must be an IANA time zone such as America/New_York or UTC, not the abbreviation '${value}'.`);
+  }
   try {
     // Canonical IANA spelling, so that PostgreSQL's time zone table finds the same zone.
     return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;

@@ -32,6 +32,10 @@ function serializationError(error: FormatError): ServiceError {
 }
 
 function parseForm(text: string): Record<string, string> {
+  // curl -d sends JSON as a form unless told otherwise; say so instead of reporting missing fields.
+  if (/^\s*[{[]/.test(text)) {
+    throw new FormatError('The body looks like JSON but was sent as application/x-www-form-urlencoded; set the header Content-Type: application/json.');
+  }
   const values: Record<string, string> = {};
   for (const [key, value] of new URLSearchParams(text)) {
     if (Object.hasOwn(values, key)) throw new FormatError(`The form gives '${key}' more than once; send each field once.`, key);

@@ -31,7 +31,8 @@ const FRAMEWORK_ERRORS: Record<number, { kind: ErrorKind; errorCode: string; mes
   415: {
     kind: 'UnsupportedMediaType',
     errorCode: 'UnsupportedMediaType',
-    message: 'The Content-Type is not supported; send application/json or application/x-www-form-urlencoded.',
+    message:
+      'The Content-Type is not supported; send application/json, application/jsv, application/xml, text/csv or application/x-www-form-urlencoded.',
   },
 };
 

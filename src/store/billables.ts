@@ -165,6 +165,17 @@ export async function failBillable(db: Queryable, id: string, reason: string): P
   );
 }
 
+/** Puts every Failed billable of an account back in the queue; returns how many. */
+export async function requeueFailedBillables(db: Queryable, accountId: string): Promise<number> {
+  const rows = await db.query(
+    `UPDATE billables SET status = 'Pending', attempts = 0, next_attempt_at = now(), locked_until = NULL, date_last_modified = now()
+      WHERE account_id = $1 AND status = 'Failed'
+      RETURNING id`,
+    [accountId],
+  );
+  return rows.length;
+}
+
 /** Puts a Failed billable back in the queue, with a fresh count of attempts. */
 export async function requeueBillable(db: Queryable, id: string): Promise<void> {
   await db.query(

@@ -1,4 +1,5 @@
 import { loadConfig } from '../config.js';
+import { describeStartupError } from '../startup-errors.js';
 import { migrate } from './migrate.js';
 import { openDatabase } from './open.js';
 
@@ -9,11 +10,12 @@ try {
   try {
     const applied = await migrate(db);
     const where = config.databaseUrl ? 'the PostgreSQL database' : `the embedded database in ${config.dataDir}`;
-    process.stdout.write(applied.length > 0 ? `Applied migrations ${applied.join(', ')} to ${where}.\n` : `${where} is up to date.\n`);
+    const versions = `migration${applied.length === 1 ? '' : 's'} ${applied.join(', ')}`;
+    process.stdout.write(applied.length > 0 ? `Applied ${versions} to ${where}.\n` : `The schema of ${where} is up to date.\n`);
   } finally {
     await db.close();
   }
 } catch (error) {
-  process.stderr.write(`voice-billing migrate: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`voice-billing migrate failed: ${describeStartupError(error)}\n`);
   process.exit(1);
 }

@@ -139,4 +139,10 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX customer_daily_totals_by_account ON customer_daily_totals (account_id, day);
     `,
   },
+  {
+    version: 2,
+    name: 'one account per Twilio account',
+    // Two accounts on one Twilio account would each bill the same calls.
+    sql: `CREATE UNIQUE INDEX accounts_one_per_twilio_account ON accounts (twilio_account_sid);`,
+  },
 ];

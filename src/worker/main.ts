@@ -1,6 +1,7 @@
 import { createApp } from '../app.js';
-import { ConfigError, loadConfig } from '../config.js';
+import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
+import { describeStartupError } from '../startup-errors.js';
 
 /**
  * `npm run worker`: rates billables without serving HTTP, for deployments that run API processes
@@ -28,7 +29,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
-  process.stderr.write(`voice-billing worker failed to start: ${message}\n`);
+  process.stderr.write(`voice-billing worker failed to start: ${describeStartupError(error)}\n`);
   process.exit(1);
 });
