@@ -4,6 +4,7 @@ import type { Principal } from '../auth/roles.js';
 import { conflict, forbidden, invalidField, missingField, notFound, validationError } from '../errors.js';
 import * as store from '../store/billables.js';
 import type { BillableRow } from '../store/billables.js';
+import { BillableInsertQueue } from '../store/billable-insert-queue.js';
 import type { Database, Queryable } from '../store/database.js';
 import type { Accounts } from './accounts.js';
 import { type BillableInfo, type BillableStatus, toBillableInfo } from './billable-info.js';
@@ -79,6 +80,8 @@ interface ResolvedBillable {
 }
 
 export class Billables {
+  private readonly insertQueue: BillableInsertQueue;
+
   constructor(
     private readonly db: Database,
     private readonly accounts: Accounts,
@@ -86,7 +89,9 @@ export class Billables {
     private readonly sessions: Sessions,
     /** Called after a new billable is durable, to wake the rating worker. */
     private readonly onStored: () => void = () => {},
-  ) {}
+  ) {
+    this.insertQueue = new BillableInsertQueue(db);
+  }
 
   /**
    * Stores a billable for a call, once per account and call SID. The returned billable is
@@ -94,7 +99,7 @@ export class Billables {
    */
   async report(principal: Principal, input: NewBillableInput): Promise<ReportedBillable> {
     const resolved = await this.resolve(principal, input);
-    const inserted = await store.insertBillable(this.db, { id: randomUUID(), ...resolved });
+    const inserted = await this.insertQueue.insert({ id: randomUUID(), ...resolved });
     if (inserted) {
       this.onStored();
       return { billable: toBillableInfo(inserted), created: true };

@@ -1,6 +1,10 @@
 /** One SQL dialect (PostgreSQL) over two engines: embedded PGlite and a PostgreSQL server. */
 export interface Queryable {
-  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<Row[]>;
+  /**
+   * Runs one statement. A `name` makes PostgreSQL prepare it once per connection, which saves
+   * planning on hot statements; PGlite ignores it.
+   */
+  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: { name?: string }): Promise<Row[]>;
   /** Runs a script of several statements without parameters (migrations). */
   execute(script: string): Promise<void>;
 }

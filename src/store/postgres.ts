@@ -21,9 +21,9 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   // An idle client that loses its connection emits here; the pool replaces it on the next checkout.
   pool.on('error', () => {});
 
-  const run = async <Row>(client: pg.Pool | pg.PoolClient, text: string, params?: readonly unknown[]) => {
+  const run = async <Row>(client: pg.Pool | pg.PoolClient, text: string, params?: readonly unknown[], name?: string) => {
     try {
-      const result = await client.query(text, params as unknown[] | undefined);
+      const result = await client.query({ text, values: params as unknown[] | undefined, name });
       return result.rows as Row[];
     } catch (error) {
       throw translateDatabaseError(error);
@@ -33,7 +33,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   const database: Database = {
     engine: 'postgres',
 
-    query: (text, params) => run(pool, text, params),
+    query: (text, params, options) => run(pool, text, params, options?.name),
 
     execute: async (script) => void (await run(pool, script)),
 
@@ -45,7 +45,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
         throw translateDatabaseError(error);
       }
       const tx: Queryable = {
-        query: (text, params) => run(client, text, params),
+        query: (text, params, options) => run(client, text, params, options?.name),
         execute: async (script) => void (await run(client, script)),
       };
       try {
