@@ -82,6 +82,18 @@ describe.each(bodyFormats.map((format) => [format.name, format] as const))('%s r
     expect(fieldErrors.flat()[0].fieldName).toBe('callSid');
   });
 
+  it('rejects a value of the wrong type', async () => {
+    const request = { accountId: account.id, customerId: account.customerIds[0], channel: 'Telegraph' };
+    const body = format.serialize(request, { type: types.get('NewSession')!, types: lookup, operationName: 'NewSession' });
+    const response = await send('/sessions', { method: 'POST', body, contentType: format.mediaTypes[0], accept: format.mediaTypes[0] });
+
+    expect(response.status).toBe(400);
+    const error = normalize(read(format, response.text, 'ErrorResponse')) as any;
+    const fieldErrors = Array.isArray(error.responseStatus.errors) ? error.responseStatus.errors : Object.values(error.responseStatus.errors);
+    expect(fieldErrors.flat()[0].fieldName).toBe('channel');
+    expect(error.responseStatus.message).toMatch(/Voice, Chat, Fax/);
+  });
+
   it('rejects a malformed body', async () => {
     const response = await send('/billables', { method: 'POST', body: '{<[', contentType: format.mediaTypes[0], accept: 'application/json' });
     expect(response.status).toBe(400);
@@ -177,6 +189,26 @@ describe('format negotiation', () => {
     const response = await send('/billables', { method: 'POST', body: form.toString(), contentType: 'application/x-www-form-urlencoded' });
     expect(response.status).toBe(200);
     expect(JSON.parse(response.text).customerId).toBe(account.customerIds[1]);
+  });
+
+  it('rejects a malformed CSV body', async () => {
+    const body = `accountId,customerId,callSid\r\n"${account.id},${account.customerIds[0]}\r\n`;
+    const response = await send('/billables', { method: 'POST', body, contentType: 'text/csv', accept: 'application/json' });
+    expect(response.status).toBe(400);
+    expect(JSON.parse(response.text).responseStatus.errorCode).toBe('SerializationException');
+  });
+
+  it('rejects a form that repeats a field', async () => {
+    const body = `accountId=${account.id}&customerId=${account.customerIds[0]}&callSid=${makeCallSid()}&callSid=${makeCallSid()}`;
+    const response = await send('/billables', { method: 'POST', body, contentType: 'application/x-www-form-urlencoded' });
+    expect(response.status).toBe(400);
+    expect(JSON.parse(response.text).responseStatus.errors[0].fieldName).toBe('callSid');
+  });
+
+  it('switches format with a suffix on a predefined route', async () => {
+    const response = await send(`/api/GetBilling.xml?${query()}`, { method: 'GET' });
+    expect(response.status).toBe(200);
+    expect(response.text).toMatch(/^<\?xml version="1.0" encoding="utf-8"\?><BillingInfo /);
   });
 
   it('binds a CSV request body', async () => {
