@@ -42,6 +42,26 @@ export function validationError(fieldErrors: FieldError[]): ServiceError {
   return new ServiceError('Validation', first.errorCode, first.message, fieldErrors);
 }
 
+/**
+ * Runs each check and reports every field that failed at once, as one validation error, so a
+ * caller fixes all fields in one round trip. Returns the checks' values in order.
+ */
+export function checkAll<T extends readonly (() => unknown)[]>(...checks: T): { [K in keyof T]: ReturnType<T[K]> } {
+  const values: unknown[] = [];
+  const fieldErrors: FieldError[] = [];
+  for (const check of checks) {
+    try {
+      values.push(check());
+    } catch (error) {
+      if (!(error instanceof ServiceError) || error.kind !== 'Validation') throw error;
+      fieldErrors.push(...error.fieldErrors);
+      values.push(undefined);
+    }
+  }
+  if (fieldErrors.length > 0) throw validationError(fieldErrors);
+  return values as { [K in keyof T]: ReturnType<T[K]> };
+}
+
 export function invalidField(fieldName: string, message: string, errorCode = 'InvalidValue'): ServiceError {
   return validationError([{ errorCode, fieldName, message }]);
 }

@@ -417,3 +417,23 @@ it('never returns or logs the Twilio auth token', async () => {
   expect(service.logs.join('\n')).not.toContain(created.twilioAuthToken);
   expect(service.logs.join('\n')).not.toContain(ADMIN_KEY);
 });
+
+describe('NewAccount bad input', () => {
+  it('reports every bad field at once', async () => {
+    const response = await service.call('POST', '/accounts', { name: 'Many mistakes', twilioAccountSid: 'AC1', twilioAuthToken: 'token', countryCode: 'XX', timeZone: 'EST', currency: 'DOLLARS' });
+    expect(response.status).toBe(400);
+    const fields = response.body.responseStatus.errors.map((error: any) => error.fieldName);
+    expect(fields).toEqual(['twilioAccountSid', 'countryCode', 'timeZone', 'currency']);
+  });
+});
+
+describe('dates from .NET clients', () => {
+  it('accepts the WCF JSON date form', async () => {
+    const start = encodeURIComponent('/Date(1764547200000)/');
+    const response = await service.call('GET', `/billing?accountId=${account.id}&startDate=${start}&endDate=2025-12-31`);
+    expect(response.status).toBe(200);
+    const invalid = await service.call('GET', `/billing?accountId=${account.id}&startDate=${encodeURIComponent('/Date(abc)/')}&endDate=2026-12-31`);
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.responseStatus.errors[0].fieldName).toBe('startDate');
+  });
+});

@@ -49,38 +49,38 @@ describe('served TypeScript DTOs with JsonServiceClient', () => {
     const twilioAuthToken = makeAuthToken();
     service.twilio.addAccount(twilioAccountSid, twilioAuthToken);
 
-    const account = await client.send(request('NewAccount', { name: 'Typed', twilioAccountSid, twilioAuthToken, timeZone: 'Europe/Paris', countryCode: 'FR', currency: 'EUR' }));
+    const account = await client.send<any>(request('NewAccount', { name: 'Typed', twilioAccountSid, twilioAuthToken, timeZone: 'Europe/Paris', countryCode: 'FR', currency: 'EUR' }));
     expect(account.id).toBeTruthy();
-    expect((await client.send(request('GetAccount', { accountId: account.id }))).name).toBe('Typed');
-    expect((await client.send(request('ListAccounts', { countPerPage: 1000 }))).items.some((item: any) => item.id === account.id)).toBe(true);
-    expect((await client.send(request('PatchAccount', { accountId: account.id, name: 'Typed and patched' }))).name).toBe('Typed and patched');
+    expect((await client.send<any>(request('GetAccount', { accountId: account.id }))).name).toBe('Typed');
+    expect((await client.send<any>(request('ListAccounts', { countPerPage: 1000 }))).items.some((item: any) => item.id === account.id)).toBe(true);
+    expect((await client.send<any>(request('PatchAccount', { accountId: account.id, name: 'Typed and patched' }))).name).toBe('Typed and patched');
 
-    const customer = await client.send(request('NewCustomer', { accountId: account.id, name: 'Parent', referenceId: 'crm-1' }));
-    expect((await client.send(request('GetCustomer', { customerId: customer.id }))).referenceId).toBe('crm-1');
-    expect((await client.send(request('ListCustomers', { accountId: account.id }))).totalCount).toBe(1);
-    expect((await client.send(request('PatchCustomer', { customerId: customer.id, name: 'Renamed' }))).name).toBe('Renamed');
+    const customer = await client.send<any>(request('NewCustomer', { accountId: account.id, name: 'Parent', referenceId: 'crm-1' }));
+    expect((await client.send<any>(request('GetCustomer', { customerId: customer.id }))).referenceId).toBe('crm-1');
+    expect((await client.send<any>(request('ListCustomers', { accountId: account.id }))).totalCount).toBe(1);
+    expect((await client.send<any>(request('PatchCustomer', { customerId: customer.id, name: 'Renamed' }))).name).toBe('Renamed');
 
     const callSid = makeCallSid();
     service.twilio.addCall({ sid: callSid, accountSid: twilioAccountSid, from: '+33142685300', to: '+33142685301', direction: 'outbound-api', status: 'completed', startTime: new Date('2026-11-20T10:00:00Z'), durationSeconds: 42, price: '-0.0150', priceUnit: 'EUR' });
-    const session = await client.send(request('NewSession', { accountId: account.id, customerId: customer.id, callSid, channel: 'Voice' }));
-    expect((await client.send(request('GetSession', { sessionId: session.id }))).callSid).toBe(callSid);
+    const session = await client.send<any>(request('NewSession', { accountId: account.id, customerId: customer.id, callSid, channel: 'Voice' }));
+    expect((await client.send<any>(request('GetSession', { sessionId: session.id }))).callSid).toBe(callSid);
 
-    const billable = await client.send(request('NewBillable', { sessionId: session.id }));
+    const billable = await client.send<any>(request('NewBillable', { sessionId: session.id }));
     expect(billable.status).toBe('Pending');
     await service.waitForStatus(billable.id, ['Rated']);
-    const rated = await client.send(request('GetBillable', { billableId: billable.id }));
+    const rated = await client.send<any>(request('GetBillable', { billableId: billable.id }));
     expect(rated.totalCost).toBe(0.015);
     expect(rated.currency).toBe('EUR');
-    expect((await client.send(request('ListBillables', { accountId: account.id, status: 'Rated' }))).totalCount).toBe(1);
-    const billing = await client.send(request('GetBilling', { accountId: account.id, startDate: '2026-11-20', endDate: '2026-11-20' }));
+    expect((await client.send<any>(request('ListBillables', { accountId: account.id, status: 'Rated' }))).totalCount).toBe(1);
+    const billing = await client.send<any>(request('GetBilling', { accountId: account.id, startDate: '2026-11-20', endDate: '2026-11-20' }));
     expect(billing.customers).toHaveLength(1);
     expect(billing.customers[0].totalCost).toBe(0.015);
 
-    const key = await client.send(request('NewApiKey', { name: 'typed manager', role: 'Manager', accountId: account.id }));
+    const key = await client.send<any>(request('NewApiKey', { name: 'typed manager', role: 'Manager', accountId: account.id }));
     expect(key.key).toMatch(/^vb_/);
-    expect((await client.send(request('ListApiKeys', { accountId: account.id }))).items.map((item: any) => item.id)).toContain(key.id);
+    expect((await client.send<any>(request('ListApiKeys', { accountId: account.id }))).items.map((item: any) => item.id)).toContain(key.id);
     await client.sendVoid(request('DeleteApiKey', { apiKeyId: key.id }));
-    expect((await client.send(request('ListApiKeys', { accountId: account.id }))).items).toHaveLength(0);
+    expect((await client.send<any>(request('ListApiKeys', { accountId: account.id }))).items).toHaveLength(0);
 
     expect([...exercised].sort()).toEqual(OPERATIONS.map((operation) => operation.request.name).sort());
   });
@@ -88,7 +88,7 @@ describe('served TypeScript DTOs with JsonServiceClient', () => {
   it('surface a validation error', async () => {
     const client = new JsonServiceClient(service.url);
     client.bearerToken = ADMIN_KEY;
-    const failure = await client.send(request('NewBillable', { accountId: 'a', customerId: 'c', callSid: 'not-a-sid' })).catch((error: unknown) => error);
+    const failure = await client.send<any>(request('NewBillable', { accountId: 'a', customerId: 'c', callSid: 'not-a-sid' })).catch((error: unknown) => error);
     expect((failure as any).responseStatus.errorCode).toBe('InvalidCallSid');
     expect((failure as any).responseStatus.errors[0].fieldName).toBe('callSid');
   });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isAdministrator, requireAccountAccess, requireRole } from '../auth/access.js';
 import type { Principal } from '../auth/roles.js';
-import { conflict, notFound } from '../errors.js';
+import { checkAll, conflict, notFound } from '../errors.js';
 import { hasRatedBillables, requeueFailedBillables } from '../store/billables.js';
 import type { Database } from '../store/database.js';
 import { StoreError } from '../store/errors.js';
@@ -49,15 +49,23 @@ export class Accounts {
 
   async create(principal: Principal, input: AccountChanges): Promise<AccountInfo> {
     requireRole(principal, ['SystemAdministrator']);
+    const [name, twilioAccountSid, twilioAuthToken, countryCode, timeZone, currency] = checkAll(
+      () => requireText('name', input.name),
+      () => checkTwilioAccountSid(requireText('twilioAccountSid', input.twilioAccountSid)),
+      () => requireText('twilioAuthToken', input.twilioAuthToken, 256),
+      () => checkCountryCode(input.countryCode ?? 'US'),
+      () => checkTimeZone(input.timeZone ?? 'UTC'),
+      () => checkCurrency(input.currency ?? 'USD'),
+    );
     const now = new Date();
     const row: store.AccountRow = {
       id: randomUUID(),
-      name: requireText('name', input.name),
-      twilioAccountSid: checkTwilioAccountSid(requireText('twilioAccountSid', input.twilioAccountSid)),
-      twilioAuthToken: requireText('twilioAuthToken', input.twilioAuthToken, 256),
-      countryCode: checkCountryCode(input.countryCode ?? 'US'),
-      timeZone: checkTimeZone(input.timeZone ?? 'UTC'),
-      currency: checkCurrency(input.currency ?? 'USD'),
+      name,
+      twilioAccountSid,
+      twilioAuthToken,
+      countryCode,
+      timeZone,
+      currency,
       dateCreated: now,
       dateLastModified: now,
     };

@@ -134,7 +134,7 @@ function convertBool(value: unknown, name: string): boolean {
 
 /** Keeps the date part only ('YYYY-MM-DD'), because billing days are calendar days of the account. */
 function convertDate(value: unknown, name: string): string {
-  const text = typeof value === 'string' ? value.trim() : '';
+  const text = typeof value === 'string' ? fromWcfDate(value.trim()) : '';
   const datePart = text.slice(0, 10);
   if (!ISO_DATE_TIME.test(text) || !isCalendarDate(datePart)) {
     throw new FieldProblem(`'${name}' must be a date such as 2026-01-31, not ${describe(value)}.`);
@@ -142,8 +142,19 @@ function convertDate(value: unknown, name: string): string {
   return datePart;
 }
 
+// .NET's JSON date form, which ServiceStack clients may send: /Date(1735689600000)/ or /Date(1735689600000-0500)/.
+const WCF_DATE = /^\/Date\((-?\d{1,15})([+-]\d{4})?\)\/$/;
+
+/** Converts a WCF JSON date to ISO-8601 in UTC; the offset only says how the sender displays it. */
+function fromWcfDate(text: string): string {
+  const match = WCF_DATE.exec(text);
+  if (!match?.[1]) return text;
+  const date = new Date(Number(match[1]));
+  return Number.isNaN(date.getTime()) ? text : date.toISOString();
+}
+
 function convertDateTime(value: unknown, name: string): Date {
-  const text = typeof value === 'string' ? value.trim() : '';
+  const text = typeof value === 'string' ? fromWcfDate(value.trim()) : '';
   const date = ISO_DATE_TIME.test(text) && isCalendarDate(text.slice(0, 10)) ? new Date(ISO_DATE.test(text) ? `${text}T00:00:00Z` : text) : null;
   if (!date || Number.isNaN(date.getTime())) {
     throw new FieldProblem(`'${name}' must be an ISO-8601 date and time such as 2026-01-31T12:00:00Z, not ${describe(value)}.`);

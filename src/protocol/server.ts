@@ -54,7 +54,8 @@ export async function buildServer({ services, logger }: ServerOptions): Promise<
     sendError(new ServiceError('NotFound', 'NotFound', `No route matches ${request.method} ${request.url.split('?')[0]}; GET /api lists the operations.`), request, reply, types),
   );
 
-  app.get('/health', async (_request, reply) => {
+  // Health checks come every few seconds; their request logs would drown the rest.
+  app.get('/health', { logLevel: 'warn' }, async (_request, reply) => {
     await services.db.ping();
     return reply.type(FORMATS.get('json')!.contentType).send(JSON.stringify({ status: 'ok', database: services.db.engine }));
   });
