@@ -1,24 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import type { Operation } from '../operation.js';
-import type { TypeRegistry } from '../type-registry.js';
 import { registerDocsPage } from './docs-page.js';
-import { buildOpenApiDocument } from './document.js';
+import { buildOpenApiDocument, type OpenApiOptions } from './document.js';
 
 export { buildOpenApiDocument, defaultRequestMediaTypes, defaultResponseMediaTypes, type OpenApiDocument, type OpenApiOptions } from './document.js';
 export { componentKey } from './schemas.js';
 
 export const OPENAPI_DOCUMENT_PATH = '/openapi.json';
 
-export interface OpenApiRouteOptions {
-  operations: readonly Operation[];
-  types: TypeRegistry;
-  serviceName: string;
-  version: string;
-  /** Media types listed for request bodies; defaults to JSON, form posts and every format with a parser. */
-  requestMediaTypes?: readonly string[];
-  /** Media types listed for success responses; defaults to JSON and every other wire format. */
-  responseMediaTypes?: readonly string[];
-}
+/** The route options are the document's options: the routes serve what they describe. */
+export type OpenApiRouteOptions = OpenApiOptions;
 
 /**
  * Registers GET /openapi.json and the API reference page under /docs. Neither needs an API key.
