@@ -5,7 +5,7 @@ export function isAdministrator(principal: Principal): boolean {
   return principal.role === 'SystemAdministrator';
 }
 
-/** Keeps ServiceStack's "Invalid Role" wording, then says which roles would do. */
+/** Rejects a principal without one of `roles`, with ServiceStack's "Invalid Role" wording and the roles needed. */
 export function requireRole(principal: Principal, roles: readonly Role[]): void {
   if (roles.includes(principal.role)) return;
   throw forbidden(`Invalid Role: this needs a ${roles.join(' or ')} key, and this key has the role ${principal.role}.`);

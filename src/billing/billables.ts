@@ -105,7 +105,7 @@ export class Billables {
       return { billable: toBillableInfo(inserted), created: true };
     }
 
-    // The unique constraint kept an earlier billable; this statement sees it because it committed.
+    // The unique constraint kept an earlier billable, and this new statement reads it because it has committed.
     const existing = await store.findBillableByCall(this.db, resolved.accountId, resolved.callSid);
     if (!existing) throw new Error(`billable for call ${resolved.callSid} vanished after a conflicting insert`);
     if (existing.customerId !== resolved.customerId) throw callConflict(resolved.callSid, existing.customerId);
@@ -153,7 +153,7 @@ export class Billables {
   /** Inserts resolved reports and returns the billable of each, in order; throws BatchConflict at the first call billed to another customer. */
   private async storeResolved(tx: Queryable, resolved: readonly ResolvedBillable[]): Promise<BillableRow[]> {
     const key = (billable: { accountId: string; callSid: string }) => `${billable.accountId} ${billable.callSid}`;
-    // Concurrent batches lock their rows in one order (account, call SID), so they cannot deadlock.
+    // Concurrent batches lock their rows in one order (account, call SID), which avoids deadlocks between them.
     const ordered = uniqueCalls(resolved).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
     const inserted = await store.insertBillables(tx, ordered.map((billable) => ({ id: randomUUID(), ...billable })));
     const byCall = new Map(inserted.map((row) => [key(row), row]));

@@ -121,7 +121,7 @@ export function rateCall(input: RatingInput): RatingOutcome {
   };
 }
 
-/** Keeps each child leg once, and only legs that Twilio says the billed call created. */
+/** Keeps each child leg once, and only legs whose parent_call_sid is the billed call. */
 function childLegsOf(parentSid: string, childCalls: readonly TwilioCall[]): TwilioCall[] {
   const seen = new Set<string>([parentSid]);
   const legs: TwilioCall[] = [];

@@ -7,7 +7,7 @@ const INT32_MIN = -2_147_483_648;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?)?(Z|[+-](0\d|1[0-4]):?[0-5]\d)?$/;
 
-/** Where the raw values of a request come from, lowest precedence first. */
+/** The sources of a request's raw values, lowest precedence first. */
 export interface RequestSources {
   query?: Record<string, unknown>;
   body?: Record<string, unknown>;
@@ -145,7 +145,7 @@ function convertDate(value: unknown, name: string): string {
 // .NET's JSON date form, which ServiceStack clients may send: /Date(1735689600000)/ or /Date(1735689600000-0500)/.
 const WCF_DATE = /^\/Date\((-?\d{1,15})([+-]\d{4})?\)\/$/;
 
-/** Converts a WCF JSON date to ISO-8601 in UTC; the offset only says how the sender displays it. */
+/** Converts a WCF JSON date to ISO-8601 in UTC. The offset only affects how the sender displays the date. */
 function fromWcfDate(text: string): string {
   const match = WCF_DATE.exec(text);
   if (!match?.[1]) return text;

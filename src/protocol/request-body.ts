@@ -32,7 +32,7 @@ function serializationError(error: FormatError): ServiceError {
 }
 
 function parseForm(text: string): Record<string, string> {
-  // curl -d sends JSON as a form unless told otherwise; say so instead of reporting missing fields.
+  // curl -d sends JSON as a form unless a Content-Type is given, so name the mistake instead of missing fields.
   if (/^\s*[{[]/.test(text)) {
     throw new FormatError('The body looks like JSON but was sent as application/x-www-form-urlencoded; set the header Content-Type: application/json.');
   }

@@ -22,7 +22,7 @@ export function sendDto(
   return reply.type(contentTypeFor(format, request)).send(body);
 }
 
-/** ServiceStack answers `text/jsv` on its /jsv/reply/ routes and `application/jsv` elsewhere. */
+/** Returns `text/jsv` on /jsv/reply/ routes and `application/jsv` elsewhere, as ServiceStack does. */
 function contentTypeFor(format: WireFormat, request: FastifyRequest): string {
   if (format.name === 'jsv' && /^\/jsv\/(reply|oneway)\//i.test(request.url)) return 'text/jsv; charset=utf-8';
   return format.contentType;

@@ -124,7 +124,7 @@ const CLIENT_ERROR_STATUS: Record<string, [number, string]> = {
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout'],
 };
 
-/** Answers a request Node's HTTP parser rejected (oversized headers, say) with a ResponseStatus, then closes. */
+/** Sends a ResponseStatus for a request that Node's HTTP parser rejected (oversized headers, say), then closes the socket. */
 function rejectMalformedConnection(error: Error & { code?: string }, socket: Socket): void {
   if (!socket.writable) return;
   const [status, reason] = CLIENT_ERROR_STATUS[error.code ?? ''] ?? [400, 'Bad Request'];

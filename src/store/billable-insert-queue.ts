@@ -42,7 +42,7 @@ function pendingRow(row: NewBillableRow, dateCreated: Date): BillableRow {
 
 /**
  * Inserts billables reported at the same moment with one multi-row statement (group insert).
- * Each caller still gets its answer only after that statement has committed, so an acknowledged
+ * Each caller still gets its result only after that statement has committed, so an acknowledged
  * billable is as durable as with one statement per request, for far less database work.
  */
 export class BillableInsertQueue {
@@ -71,7 +71,7 @@ export class BillableInsertQueue {
   private async insertGroup(group: Waiter[]): Promise<void> {
     if (group.length === 1) return this.insertOne(group[0]!);
 
-    // One order for every statement, so concurrent groups lock rows alike and cannot deadlock.
+    // One order for every statement, so that concurrent groups lock rows alike and avoid deadlocks.
     const key = (waiter: Waiter) => `${waiter.row.accountId} ${waiter.row.callSid}`;
     const ordered = [...group].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
     let inserted: Array<{ id: string; dateCreated: Date }>;

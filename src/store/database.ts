@@ -13,7 +13,7 @@ export interface Database extends Queryable {
   readonly engine: 'pglite' | 'postgres';
   /** Runs `work` in one transaction: it commits when `work` resolves and rolls back when it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
-  /** Checks that the store answers a trivial query. */
+  /** Runs a trivial query to check that the store is reachable. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -24,7 +24,7 @@ function isRunning(pid: number): boolean {
   return !isZombie(pid);
 }
 
-/** A killed process that its parent has not reaped yet still answers kill(pid, 0), but holds nothing. */
+/** Detects a zombie: a killed process that its parent has not reaped still passes kill(pid, 0) but owns nothing. */
 function isZombie(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

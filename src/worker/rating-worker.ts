@@ -6,7 +6,7 @@ import type { Database } from '../store/database.js';
 export interface RatingWorkerOptions {
   /** Billables rated at once by this worker. */
   concurrency: number;
-  /** Longest sleep between looks at the queue, so billables stored by other processes are found. */
+  /** Maximum sleep between queue polls, in milliseconds, so that billables stored by other processes are found. */
   pollIntervalMs: number;
   /** How long a claim protects a billable from other workers; longer than one rating can take. */
   leaseSeconds: number;

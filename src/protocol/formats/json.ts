@@ -6,7 +6,7 @@ export const MAX_JSON_DEPTH = 64;
 
 /**
  * Checks the nesting depth and finds the first key that appears twice in one JSON object. JSON.parse silently keeps the last
- * one, which would let a body say two things about one field.
+ * one, which would let a body give two values for one field.
  */
 export function findDuplicateKey(text: string): string | null {
   const stack: Array<Set<string> | null> = [];

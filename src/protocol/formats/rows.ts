@@ -4,7 +4,7 @@ import type { SerializeContext } from './format.js';
 
 /**
  * Picks the rows of a tabular response as ServiceStack does: a list is one row per item, a DTO
- * whose first list property holds the data (BillingInfo.customers, ListResponse.items) is one row
+ * whose first list property contains the data (BillingInfo.customers, ListResponse.items) is one row
  * per item of that list, and any other DTO is a single row.
  */
 export function rowsOf(value: unknown, context: SerializeContext): { rows: unknown[]; rowType: TypeSpec | null } {
