@@ -59,6 +59,7 @@ export async function dispatch(operation: Operation, request: FastifyRequest, re
 export async function dispatchBatch(operation: Operation, request: FastifyRequest, reply: FastifyReply, options: DispatchOptions) {
   const negotiated = negotiate(request);
   const context = await prepare(operation, request, options);
+  // NOTE: XML bodies are read as one DTO, so a batch must come as JSON, JSV or CSV rows.
   const parsed = parseBody(request, operation.request, (name) => options.types.get(name));
   if (!Array.isArray(parsed)) throw invalidField('body', `A batch is a list of ${operation.request.name} requests.`, 'SerializationException');
   if (parsed.length > MAX_BATCH_SIZE) {
