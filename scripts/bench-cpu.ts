@@ -23,7 +23,8 @@ export interface CpuSnapshot {
   /** Busy time of all cores together (user, nice, system, irq, softirq, steal), in ms. */
   machineBusyMs: number;
   serverMs: number;
-  postgresMs: number;
+  /** CPU time of each PostgreSQL process by pid, in ms. */
+  postgresMs: ReadonlyMap<string, number>;
   benchMs: number;
 }
 
@@ -57,14 +58,14 @@ function processCpu(pid: number | string): { command: string; cpuMs: number } | 
   return { command, cpuMs: (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK };
 }
 
-function postgresCpuMs(): number {
-  let total = 0;
+function postgresCpuMs(): Map<string, number> {
+  const byPid = new Map<string, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const cpu = processCpu(entry);
-    if (cpu?.command === 'postgres') total += cpu.cpuMs;
+    if (cpu?.command === 'postgres') byPid.set(entry, cpu.cpuMs);
   }
-  return total;
+  return byPid;
 }
 
 /** Takes a snapshot of CPU time used so far by the machine, a server process, PostgreSQL and this process. */
@@ -80,13 +81,19 @@ export function takeCpuSnapshot(serverPid: number): CpuSnapshot {
 }
 
 /**
- * Returns the CPU time used between two snapshots.
- * NOTE: a PostgreSQL backend that exited in between drops out of the sum. Under load the
- * service's connection pool keeps its backends open, so this is rare.
+ * Returns the CPU time used between two snapshots. PostgreSQL's time is summed per process, so
+ * a backend that started in between counts from its start.
+ * NOTE: a backend that exited in between (a connection pool closing an idle connection) drops
+ * out, and its CPU time in between counts as other processes' time.
  */
 export function cpuUsedBetween(before: CpuSnapshot, after: CpuSnapshot): CpuUsage {
   const serverMs = after.serverMs - before.serverMs;
-  const postgresMs = after.postgresMs - before.postgresMs;
+  let postgresMs = 0;
+  for (const [pid, cpuMs] of after.postgresMs) {
+    const earlierMs = before.postgresMs.get(pid) ?? 0;
+    // Less time than before means that the pid was reused by a new backend after the old one exited.
+    postgresMs += cpuMs >= earlierMs ? cpuMs - earlierMs : cpuMs;
+  }
   const benchMs = after.benchMs - before.benchMs;
   const machineMs = after.machineBusyMs - before.machineBusyMs;
   return {

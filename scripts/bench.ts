@@ -7,13 +7,16 @@
  * 2. GetBilling: a month of Rated billables (1,000,000 over 1,000 customers and 31 days by
  *    default) is loaded with SQL. GetBilling is timed for the whole account and for single
  *    customers, and its total is checked against SUM(total_cost) of the billables.
+ * 3. Batches (bench-batch.ts): the same billables reported one per request and as auto-batches
+ *    of 1,000 and 100, on PostgreSQL and PGlite, then counted in the database.
+ * 4. Formats (bench-formats.ts): GetBilling and NewBillable in each wire format, compared with
+ *    JSON on one service process on PostgreSQL.
  *
  * Everything runs on loopback. Settings are environment variables; see readSettings().
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Decimal } from 'decimal.js';
@@ -22,61 +25,48 @@ import type { Database } from '../src/store/database.js';
 import { migrate } from '../src/store/migrate.js';
 import { openPglite } from '../src/store/pglite.js';
 import { openPostgres } from '../src/store/postgres.js';
+import { type BatchEngineResult, batchProblems, batchSection, measureBatches } from './bench-batch.js';
+import {
+  adminHeaders,
+  autocannon,
+  type AutocannonResult,
+  BenchError,
+  BILLING_MONTH,
+  type BenchPart,
+  BENCH_PARTS,
+  callService,
+  cleanups,
+  createPostgresDatabase,
+  createTempDir,
+  INGEST_PATH,
+  ms,
+  nextCallSid,
+  percentile,
+  progress,
+  runCleanups,
+  type Settings,
+  startService,
+  TEMP_DIR_PREFIX,
+  TIME_ZONE,
+  whole,
+} from './bench-common.js';
 import { type CpuUsage, cpuUsedBetween, takeCpuSnapshot } from './bench-cpu.js';
 import { type BillingDataPlan, type LoadedBillingData, loadBillingData } from './bench-data.js';
+import { formatProblems, type FormatsResult, formatsSection, measureFormats } from './bench-formats.js';
 import { type ServerProcess, startServer } from './bench-process.js';
-
-// autocannon ships no type declarations, so the part of its API used here is declared here.
-interface AutocannonResult {
-  duration: number;
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  '2xx': number;
-  latency: { p50: number; p99: number };
-}
-interface AutocannonInstance extends PromiseLike<AutocannonResult> {
-  on(event: 'response', listener: (client: unknown, statusCode: number, bytes: number, responseTimeMs: number) => void): void;
-}
-type Autocannon = (options: Record<string, unknown>) => AutocannonInstance;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const Money = Decimal.clone({ precision: 60 });
 
-const INGEST_PATH = '/api/NewBillable';
-const SERVICE_ENTRY = 'src/main.ts';
 const BARE_ENTRY = 'scripts/bench-bare-server.ts';
-const ADMIN_KEY = `bench-admin-${randomBytes(16).toString('hex')}`;
-const BILLING_MONTH = { firstDay: '2025-01-01', lastDay: '2025-01-31', days: 31 };
-const TIME_ZONE = 'America/New_York';
-const TEMP_DIR_PREFIX = 'voice-billing-bench-';
 const TARGETS = { ingestPerSecond: 5_000, ingestP99Ms: 50, billingMs: 100, rssMb: 300 };
 
 // ---------------------------------------------------------------------------------------------
 // Settings
 
-/** A failure with a complete message for the user, printed without a stack trace. */
-class BenchError extends Error {}
-
 function withoutPassword(url: string): string {
   const parsed = new URL(url);
   if (parsed.password !== '') parsed.password = '***';
   return parsed.toString();
-}
-
-interface Settings {
-  seconds: number;
-  warmupSeconds: number;
-  connections: number;
-  billables: number;
-  customers: number;
-  billingRequests: number;
-  pgliteBilling: boolean;
-  ingestion: boolean;
-  billing: boolean;
-  postgresUrl: string;
-  cpuProfileDir: string | undefined;
-  docsPath: string | undefined;
 }
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {
@@ -107,9 +97,11 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
     throw new BenchError(`BENCH_DATABASE_URL must name a server on loopback (127.0.0.1, localhost or [::1]), not '${host}'.`);
   }
   const docs = env.BENCH_DOCS ?? 'docs/benchmarks.md';
-  const parts = (env.BENCH_PARTS || 'ingestion,billing').split(',').map((part) => part.trim());
-  const unknownPart = parts.find((part) => part !== 'ingestion' && part !== 'billing');
-  if (unknownPart !== undefined) throw new BenchError(`BENCH_PARTS lists ingestion, billing or both, not '${unknownPart}'.`);
+  const parts = (env.BENCH_PARTS || BENCH_PARTS.join(',')).split(',').map((part) => part.trim().toLowerCase());
+  const unknownPart = parts.find((part) => !(BENCH_PARTS as readonly string[]).includes(part));
+  if (unknownPart !== undefined) throw new BenchError(`BENCH_PARTS is a comma-separated list of ${BENCH_PARTS.join(', ')}; '${unknownPart}' is none of them.`);
+  const batchBillables = integer('BENCH_BATCH_BILLABLES', 20_000, 1_000, 1_000_000);
+  if (batchBillables % 1_000 !== 0) throw new BenchError(`BENCH_BATCH_BILLABLES must be a multiple of 1000, so that it splits into whole batches, not '${batchBillables}'.`);
 
   return {
     seconds: integer('BENCH_SECONDS', 10, 1, 600),
@@ -119,33 +111,16 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
     customers: integer('BENCH_CUSTOMERS', 1_000, 1, 100_000),
     billingRequests: integer('BENCH_BILLING_REQUESTS', 200, 10, 100_000),
     pgliteBilling: flag('BENCH_PGLITE_BILLING', true),
-    ingestion: parts.includes('ingestion'),
-    billing: parts.includes('billing'),
+    parts: new Set(parts as BenchPart[]),
+    batchBillables,
+    batchConnections: integer('BENCH_BATCH_CONNECTIONS', 4, 1, 64),
+    formatBillables: integer('BENCH_FORMAT_BILLABLES', 30_000, 300, 1_000_000),
+    formatBillingRequests: integer('BENCH_FORMAT_REQUESTS', 100, 10, 10_000),
     postgresUrl,
     cpuProfileDir: env.BENCH_CPU_PROFILE_DIR || undefined,
     docsPath: docs === '' || docs === 'off' ? undefined : docs,
   };
 }
-
-// ---------------------------------------------------------------------------------------------
-// Housekeeping: progress lines, and clean-up that also runs on Ctrl-C.
-
-const startedAt = Date.now();
-function progress(message: string): void {
-  process.stderr.write(`[${((Date.now() - startedAt) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
-}
-
-const cleanups: Array<() => Promise<void>> = [];
-async function runCleanups(): Promise<void> {
-  while (cleanups.length > 0) {
-    const cleanup = cleanups.pop() as () => Promise<void>;
-    await cleanup().catch((error: unknown) => progress(`clean-up failed: ${error instanceof Error ? error.message : String(error)}`));
-  }
-}
-process.once('SIGINT', () => {
-  progress('interrupted; stopping servers and removing databases');
-  void runCleanups().then(() => process.exit(130));
-});
 
 /**
  * Prints scratch databases and directories that an interrupted bench left behind. It removes
@@ -164,76 +139,10 @@ async function reportLeftovers(serverUrl: string): Promise<void> {
   );
 }
 
-/** Creates an empty PostgreSQL database, dropped again by the clean-up. */
-async function createPostgresDatabase(serverUrl: string): Promise<string> {
-  const name = `vb_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  cleanups.push(async () => {
-    const cleanup = new pg.Client({ connectionString: serverUrl });
-    await cleanup.connect();
-    try {
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    } finally {
-      await cleanup.end();
-    }
-  });
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function createTempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function serviceEnvironment(store: { DATA_DIR: string } | { DATABASE_URL: string }): Record<string, string> {
-  return {
-    ...store,
-    ADMIN_API_KEY: ADMIN_KEY,
-    WORKER: 'off',
-    LOG_LEVEL: 'warn',
-    // Nothing calls Twilio with the worker off; the URL keeps any stray request on loopback anyway.
-    TWILIO_API_BASE_URL: 'http://127.0.0.1:9',
-  };
-}
-
-async function startService(name: string, settings: Settings, store: { DATA_DIR: string } | { DATABASE_URL: string }): Promise<ServerProcess> {
-  const server = await startServer({ name, script: SERVICE_ENTRY, env: serviceEnvironment(store), cpuProfileDir: settings.cpuProfileDir });
-  cleanups.push(() => server.stop());
-  return server;
-}
-
-// ---------------------------------------------------------------------------------------------
-// HTTP helpers
-
-const adminHeaders = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };
-
-async function callService(server: ServerProcess, method: string, requestPath: string, body?: unknown): Promise<any> {
-  const response = await fetch(server.url + requestPath, { method, headers: adminHeaders, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${requestPath} on ${server.name} failed with HTTP ${response.status}: ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : null;
-}
-
-// Money arrives as JSON numbers; quoting them before JSON.parse keeps every digit for decimal.js.
 const MONEY_FIELD = /"(callCost|recordingCost|totalCost|internationalCosts)":(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g;
 
 function parseWithExactMoney(text: string): any {
   return JSON.parse(text.replace(MONEY_FIELD, '"$1":"$2"'));
-}
-
-function percentile(sortedValues: readonly number[], fraction: number): number {
-  if (sortedValues.length === 0) return Number.NaN;
-  const index = Math.min(sortedValues.length - 1, Math.max(0, Math.ceil(fraction * sortedValues.length) - 1));
-  return sortedValues[index] as number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -258,14 +167,6 @@ interface IngestionResult {
   peakRssMb: number;
   /** CPU time used during the measured run. */
   cpu: CpuUsage;
-}
-
-// Unique per run and per request: CA, 8 random hex digits, then a 24-digit hex counter.
-const sidPrefix = randomBytes(4).toString('hex');
-let sidCounter = 0;
-function nextCallSid(): string {
-  sidCounter += 1;
-  return `CA${sidPrefix}${sidCounter.toString(16).padStart(24, '0')}`;
 }
 
 interface LoadRun {
@@ -566,13 +467,6 @@ async function describeMachine(settings: Settings): Promise<Machine> {
   };
 }
 
-function ms(value: number): string {
-  if (!Number.isFinite(value)) return 'n/a';
-  return value.toFixed(value < 10 ? 2 : 1);
-}
-
-const whole = (value: number) => Math.round(value).toLocaleString('en-US');
-
 function ingestionTable(results: readonly IngestionResult[]): string {
   const bare = results[0];
   const lines = [
@@ -695,7 +589,15 @@ function targetLines(settings: Settings, ingestion: readonly IngestionResult[], 
   return lines;
 }
 
-function renderReport(settings: Settings, machine: Machine, ingestion: readonly IngestionResult[], billing: readonly BillingResult[], notes: readonly string[]): string {
+interface BenchResults {
+  ingestion: readonly IngestionResult[];
+  billing: readonly BillingResult[];
+  batch: readonly BatchEngineResult[];
+  formats: FormatsResult | undefined;
+}
+
+function renderReport(settings: Settings, machine: Machine, results: BenchResults, notes: readonly string[]): string {
+  const { ingestion, billing } = results;
   return [
     '# Benchmarks',
     '',
@@ -735,6 +637,10 @@ function renderReport(settings: Settings, machine: Machine, ingestion: readonly 
     '',
     ...billingChecks(billing),
     '',
+    ...batchSection(settings, results.batch),
+    '',
+    ...formatsSection(settings, results.formats),
+    '',
     ...(notes.length > 0 ? ['## Notes', '', ...notes.map((note) => `- ${note}`), ''] : []),
     '## Reproduce',
     '',
@@ -748,12 +654,16 @@ function renderReport(settings: Settings, machine: Machine, ingestion: readonly 
     'Settings, as environment variables:',
     '',
     '- BENCH_SECONDS: measured seconds per ingestion target (default 10).',
-    '- BENCH_WARMUP_SECONDS: warm-up seconds before each (default 2).',
+    '- BENCH_WARMUP_SECONDS: warm-up seconds before each ingestion target (default 2); 0 also skips the warm-up requests of the batch and formats parts.',
     '- BENCH_CONNECTIONS: concurrent connections of the load generator (default 64).',
-    '- BENCH_BILLABLES, BENCH_CUSTOMERS: size of the GetBilling data (default 1000000 and 1000).',
+    '- BENCH_BILLABLES, BENCH_CUSTOMERS: size of the GetBilling data (default 1000000 and 1000). BENCH_CUSTOMERS also sets the customers of the formats part.',
     '- BENCH_BILLING_REQUESTS: timed GetBilling requests of each kind (default 200).',
     '- BENCH_PGLITE_BILLING: on (default) or off; off skips the GetBilling run on PGlite, whose load is the slowest step.',
-    '- BENCH_PARTS: ingestion, billing or both (default both).',
+    `- BENCH_PARTS: the parts to run, comma-separated: ${BENCH_PARTS.join(', ')} (default all).`,
+    '- BENCH_BATCH_BILLABLES: billables each mode of the batch part reports, a multiple of 1000 (default 20000).',
+    '- BENCH_BATCH_CONNECTIONS: connections that send batches in the batch part (default 4).',
+    '- BENCH_FORMAT_BILLABLES: NewBillable requests per format in the formats part (default 30000).',
+    '- BENCH_FORMAT_REQUESTS: timed GetBilling requests per format in the formats part (default 100).',
     '- BENCH_DATABASE_URL: PostgreSQL server on loopback for the scratch databases (default postgres://postgres@127.0.0.1:5432/postgres).',
     '- BENCH_CPU_PROFILE_DIR: writes a V8 CPU profile of each service process into this directory.',
     '- BENCH_DOCS: the page to write (default docs/benchmarks.md); off prints the report only.',
@@ -777,16 +687,20 @@ async function main(): Promise<number> {
 
   const notes: string[] = [];
   await reportLeftovers(settings.postgresUrl);
-  const ingestion = settings.ingestion ? await runIngestionBenchmarks(settings) : [];
-  if (!settings.ingestion) notes.push('The ingestion benchmark was skipped (BENCH_PARTS).');
+  const ingestion = settings.parts.has('ingestion') ? await runIngestionBenchmarks(settings) : [];
+  if (!settings.parts.has('ingestion')) notes.push('The ingestion benchmark was skipped (BENCH_PARTS).');
   const billing: BillingResult[] = [];
-  if (settings.billing) {
+  if (settings.parts.has('billing')) {
     billing.push(await measureBilling('PostgreSQL', settings));
     if (settings.pgliteBilling) billing.push(await measureBilling('PGlite', settings));
     else notes.push('The GetBilling run on PGlite was skipped (BENCH_PGLITE_BILLING=off).');
   } else {
     notes.push('The GetBilling benchmark was skipped (BENCH_PARTS).');
   }
+  const batch = settings.parts.has('batch') ? await measureBatches(settings) : [];
+  if (!settings.parts.has('batch')) notes.push('The batch benchmark was skipped (BENCH_PARTS).');
+  const formats = settings.parts.has('formats') ? await measureFormats(settings) : undefined;
+  if (!formats) notes.push('The formats benchmark was skipped (BENCH_PARTS).');
 
   const problems: string[] = [];
   for (const result of ingestion) {
@@ -803,9 +717,10 @@ async function main(): Promise<number> {
       );
     }
   }
+  problems.push(...batchProblems(batch), ...(formats ? formatProblems(formats) : []));
   for (const problem of problems) notes.push(`Check failed: ${problem}.`);
 
-  const report = renderReport(settings, machine, ingestion, billing, notes);
+  const report = renderReport(settings, machine, { ingestion, billing, batch, formats }, notes);
   process.stdout.write(`\n${report}`);
   if (settings.docsPath) {
     await writeFile(settings.docsPath, report);

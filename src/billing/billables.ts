@@ -158,8 +158,10 @@ export class Billables {
     const inserted = await store.insertBillables(tx, ordered.map((billable) => ({ id: randomUUID(), ...billable })));
     const byCall = new Map(inserted.map((row) => [key(row), row]));
     const missing = resolved.filter((billable) => !byCall.has(key(billable)));
-    const existing = await store.findBillablesByCalls(tx, missing.map((billable) => billable.accountId), missing.map((billable) => billable.callSid));
-    for (const row of existing) byCall.set(key(row), row);
+    if (missing.length > 0) {
+      const existing = await store.findBillablesByCalls(tx, missing.map((billable) => billable.accountId), missing.map((billable) => billable.callSid));
+      for (const row of existing) byCall.set(key(row), row);
+    }
 
     const rows = resolved.map((billable, index) => {
       const row = byCall.get(key(billable));
