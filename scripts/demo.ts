@@ -871,6 +871,7 @@ async function main(): Promise<number> {
     };
     app = await createApp(config, createLogger(config.logLevel, logStream));
     await app.server.listen({ port: 0, host: '127.0.0.1' });
+    await app.ensureAdministratorKey();
     app.worker?.start();
     const address = app.server.server.address();
     if (address === null || typeof address === 'string') throw new DemoError('the service did not report a TCP port');

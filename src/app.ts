@@ -14,8 +14,11 @@ export interface App {
   services: Services;
   worker: RatingWorker | null;
   db: Database;
-  /** The SystemAdministrator key created at this start, when no key existed; shown once. */
-  firstAdminKey: string | null;
+  /**
+   * Stores ADMIN_API_KEY, or creates a first SystemAdministrator key when no key exists and returns
+   * it to be shown once. Called by the API process after it is listening, so a failed start loses no key.
+   */
+  ensureAdministratorKey(): Promise<string | null>;
   /** Stops accepting requests, finishes those in flight and the ratings in flight, then closes the store. */
   close(): Promise<void>;
 }
@@ -50,7 +53,6 @@ export async function createApp(config: Config, logger: Logger, database?: Datab
     );
   }
 
-  const firstAdminKey = await services.authenticator.ensureAdministratorKey(config.adminApiKey);
   const server = await buildServer({ services, logger });
 
   let closing: Promise<void> | null = null;
@@ -59,7 +61,7 @@ export async function createApp(config: Config, logger: Logger, database?: Datab
     services,
     worker,
     db,
-    firstAdminKey,
+    ensureAdministratorKey: () => services.authenticator.ensureAdministratorKey(config.adminApiKey),
     close() {
       closing ??= (async () => {
         // The worker stops claiming at once while HTTP requests drain; both finish what is in flight.

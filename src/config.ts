@@ -34,7 +34,11 @@ export function readSettings(argv: readonly string[], env: NodeJS.ProcessEnv): R
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index] ?? '';
     const match = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/.exec(argument);
-    if (!match?.[1]) throw new ConfigError(`Unknown argument '${argument}'; settings are given as --name value, for example --port 8080.`);
+    if (!match?.[1]) {
+      throw new ConfigError(
+        `Unknown argument '${argument}'; settings are given as --name value, for example --port 8080 (with npm, put -- before them: npm start -- --port 8080).`,
+      );
+    }
     const name = match[1].toUpperCase().replaceAll('-', '_');
     if (!(SETTING_NAMES as readonly string[]).includes(name)) {
       throw new ConfigError(`Unknown flag --${match[1]}; the settings are ${SETTING_NAMES.map((setting) => `--${setting.toLowerCase().replaceAll('_', '-')}`).join(', ')}.`);

@@ -8,14 +8,16 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const app = await createApp(config, logger);
 
-  if (app.firstAdminKey) {
-    // Printed, not logged: it is a secret, and this is the only time it is shown.
-    process.stdout.write(
-      `\nNo API key existed, so a SystemAdministrator key was created. It is shown this once; keep it:\n\n  ${app.firstAdminKey}\n\n`,
-    );
-  }
+  await app.server.listen({ port: config.port, host: config.host }).catch(async (error: unknown) => {
+    await app.close();
+    throw error;
+  });
 
-  await app.server.listen({ port: config.port, host: config.host });
+  const firstAdminKey = await app.ensureAdministratorKey();
+  if (firstAdminKey) {
+    // Printed, not logged: it is a secret, and this is the only time it is shown.
+    process.stdout.write(`\nNo API key existed, so a SystemAdministrator key was created. It is shown this once; keep it:\n\n  ${firstAdminKey}\n\n`);
+  }
   app.worker?.start();
   logger.info({ engine: app.db.engine, worker: config.worker }, 'voice-billing started');
 

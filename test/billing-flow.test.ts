@@ -72,6 +72,20 @@ describe('NewBillable and rating', () => {
     expect(rated.currency).toBe('USD');
   });
 
+  it('fails a child leg reported alone', async () => {
+    const parentSid = addCall({ price: '-0.0170' });
+    const legSid = makeCallSid();
+    service.twilio.addCall({ sid: legSid, parentCallSid: parentSid, accountSid: account.twilioAccountSid, from: '+12125550100', to: '+13105550123', direction: 'outbound-dial', status: 'completed', startTime: new Date('2026-11-10T15:00:02Z'), durationSeconds: 30, price: '-0.1000', priceUnit: 'USD' });
+
+    const parent = await report(parentSid);
+    const leg = await report(legSid, account.customerIds[1]);
+
+    expect((await service.waitForStatus(parent.body.id, ['Rated', 'Failed'])).totalCost).toBe(0.117);
+    const failed = await service.waitForStatus(leg.body.id, ['Rated', 'Failed']);
+    expect(failed.status).toBe('Failed');
+    expect(failed.failureReason).toMatch(/child leg of .*report the parent call/);
+  });
+
   it('returns the same billable when reported again', async () => {
     const callSid = addCall();
     const first = await report(callSid);

@@ -279,6 +279,13 @@ describe('auto-batching', () => {
     expect(JSON.parse(response.text).responseStatus.errorCode).toBe('BatchTooLarge');
   });
 
+  it('rejects an XML batch clearly', async () => {
+    const body = `<ArrayOfNewBillable><NewBillable><CallSid>${makeCallSid()}</CallSid></NewBillable></ArrayOfNewBillable>`;
+    const response = await send('/api/NewBillable[]', { method: 'POST', body, contentType: 'application/xml', accept: 'application/json' });
+    expect(response.status).toBe(400);
+    expect(JSON.parse(response.text).responseStatus.message).toMatch(/XML batches are not supported/);
+  });
+
   it('rejects a batch that is not a list', async () => {
     const response = await send('/api/NewBillable[]', { method: 'POST', body: JSON.stringify(item()), contentType: 'application/json' });
     expect(response.status).toBe(400);

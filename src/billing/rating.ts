@@ -71,6 +71,10 @@ export function legDirection(twilioDirection: string | null): 'inbound' | 'outbo
 /** Rates a call and its child legs and recordings from what Twilio charged, exactly. */
 export function rateCall(input: RatingInput): RatingOutcome {
   const { call, account } = input;
+  if (call.parentCallSid !== null) {
+    // Its parent's billable already includes this leg, so billing it alone would charge it twice.
+    return { kind: 'Unratable', reason: `call ${call.sid} is a child leg of ${call.parentCallSid}; report the parent call, which is billed with its legs` };
+  }
   const legCalls = [call, ...childLegsOf(call.sid, input.childCalls)];
 
   for (const leg of legCalls) {

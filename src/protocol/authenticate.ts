@@ -27,7 +27,9 @@ export function readApiKey(request: FastifyRequest): string | undefined {
 
 export async function authenticate(request: FastifyRequest, authenticator: ApiKeyAuthenticator): Promise<Principal> {
   const key = readApiKey(request);
-  if (key === undefined) throw unauthorized('An API key is required: send it as "Authorization: Bearer <key>".');
+  if (key === undefined) {
+    throw unauthorized('An API key is required: send it as "Authorization: Bearer <key>", as HTTP Basic with the key as user name, or as X-Api-Key.');
+  }
   const principal = await authenticator.authenticate(key);
   if (!principal) throw unauthorized('Invalid API Key');
   return principal;

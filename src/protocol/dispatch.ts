@@ -59,7 +59,9 @@ export async function dispatch(operation: Operation, request: FastifyRequest, re
 export async function dispatchBatch(operation: Operation, request: FastifyRequest, reply: FastifyReply, options: DispatchOptions) {
   const negotiated = negotiate(request);
   const context = await prepare(operation, request, options);
-  // NOTE: XML bodies are read as one DTO, so a batch must come as JSON, JSV or CSV rows.
+  if (/xml/i.test(request.headers['content-type'] ?? '')) {
+    throw invalidField('body', 'XML batches are not supported; send the batch as a JSON or JSV list, or as CSV rows.', 'SerializationException');
+  }
   const parsed = parseBody(request, operation.request, (name) => options.types.get(name));
   if (!Array.isArray(parsed)) throw invalidField('body', `A batch is a list of ${operation.request.name} requests.`, 'SerializationException');
   if (parsed.length > MAX_BATCH_SIZE) {

@@ -11,6 +11,8 @@ async function main(): Promise<void> {
   const config = { ...loadConfig(), worker: true };
   const logger = createLogger(config.logLevel);
   const app = await createApp(config, logger);
+  // Only the API process creates a first key, because only it can show the key to someone.
+  if (config.adminApiKey !== undefined) await app.ensureAdministratorKey();
   app.worker?.start();
   logger.info({ engine: app.db.engine }, 'voice-billing worker started');
 

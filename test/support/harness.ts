@@ -52,6 +52,7 @@ export async function startTestService(overrides: Partial<Config> = {}): Promise
   };
   const app = await createApp(config, createLogger('info', logStream), database.db);
   await app.server.listen({ port: 0, host: '127.0.0.1' });
+  await app.ensureAdministratorKey();
   app.worker?.start();
   const address = app.server.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
