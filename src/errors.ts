@@ -35,7 +35,7 @@ export class ServiceError extends Error {
   }
 }
 
-/** A 400 whose top-level code and message come from the first field error, as in ServiceStack. */
+/** Builds a 400 whose top-level code and message come from the first field error, as in ServiceStack. */
 export function validationError(fieldErrors: FieldError[]): ServiceError {
   const first = fieldErrors[0];
   if (!first) return new ServiceError('Validation', 'ValidationException', 'The request is invalid.');

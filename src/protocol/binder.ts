@@ -62,8 +62,10 @@ export function bindRequest<T>(spec: TypeSpec, sources: RequestSources): T {
 }
 
 function typeName(type: FieldType): string {
-  if (typeof type === 'object') return 'list' in type ? 'list' : 'enum' in type ? type.enum : type.ref;
-  return type;
+  if (typeof type !== 'object') return type;
+  if ('list' in type) return 'list';
+  if ('enum' in type) return type.enum;
+  return type.ref;
 }
 
 function isEmpty(value: unknown): boolean {
@@ -119,7 +121,9 @@ function convertInt(value: unknown, name: string): number {
 }
 
 function convertDecimal(value: unknown, name: string): Money {
-  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+  let text = '';
+  if (typeof value === 'number') text = String(value);
+  else if (typeof value === 'string') text = value.trim();
   if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text)) {
     throw new FieldProblem(`'${name}' must be a decimal number, not ${describe(value)}.`);
   }
@@ -155,7 +159,8 @@ function fromWcfDate(text: string): string {
 
 function convertDateTime(value: unknown, name: string): Date {
   const text = typeof value === 'string' ? fromWcfDate(value.trim()) : '';
-  const date = ISO_DATE_TIME.test(text) && isCalendarDate(text.slice(0, 10)) ? new Date(ISO_DATE.test(text) ? `${text}T00:00:00Z` : text) : null;
+  const valid = ISO_DATE_TIME.test(text) && isCalendarDate(text.slice(0, 10));
+  const date = valid ? new Date(asUtcIso(text)) : null;
   if (!date || Number.isNaN(date.getTime())) {
     throw new FieldProblem(`'${name}' must be an ISO-8601 date and time such as 2026-01-31T12:00:00Z, not ${describe(value)}.`);
   }
@@ -163,6 +168,13 @@ function convertDateTime(value: unknown, name: string): Date {
 }
 
 /** PostgreSQL dates start at year 1, and four digits end at 9999. */
+/** Reads a bare date as midnight UTC, and a time without an offset as UTC, not the server's zone. */
+function asUtcIso(text: string): string {
+  if (ISO_DATE.test(text)) return `${text}T00:00:00Z`;
+  const iso = text.replace(' ', 'T');
+  return /(Z|[+-]\d{2}:?\d{2})$/.test(iso) ? iso : `${iso}Z`;
+}
+
 function isCalendarDate(text: string): boolean {
   if (!ISO_DATE.test(text) || text.startsWith('0000')) return false;
   const date = new Date(`${text}T00:00:00Z`);
@@ -178,7 +190,9 @@ function convertEnum(values: readonly string[], value: unknown, name: string): s
 
 /** Lists come as arrays (JSON) or comma-separated text (query strings). */
 function convertList(itemType: FieldType, value: unknown, name: string): unknown[] {
-  const items = Array.isArray(value) ? value : typeof value === 'string' ? value.replace(/^\[|\]$/g, '').split(',') : null;
+  let items: unknown[] | null = null;
+  if (Array.isArray(value)) items = value;
+  else if (typeof value === 'string') items = value.replace(/^\[|\]$/g, '').split(',');
   if (!items) throw new FieldProblem(`'${name}' must be a list, not ${describe(value)}.`);
   return items.filter((item) => !isEmpty(item)).map((item) => convert(itemType, typeof item === 'string' ? item.trim() : item, name));
 }

@@ -11,7 +11,7 @@ interface Waiter {
   reject(error: unknown): void;
 }
 
-/** A Pending billable as the insert stores it, built without reading it back. */
+/** Builds the Pending billable the insert stored, without reading it back. */
 function pendingRow(row: NewBillableRow, dateCreated: Date): BillableRow {
   // Fields are listed rather than spread: on Node 20 a spread into this literal cost about 20 µs a call.
   return {

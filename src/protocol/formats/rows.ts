@@ -3,9 +3,9 @@ import type { TypeSpec } from '../dto.js';
 import type { SerializeContext } from './format.js';
 
 /**
- * Picks the rows of a tabular response as ServiceStack does: a list is one row per item, a DTO
- * whose first list property contains the data (BillingInfo.customers, ListResponse.items) is one row
- * per item of that list, and any other DTO is a single row.
+ * Picks the rows of a tabular response as ServiceStack does. A list is one row per item. A DTO whose
+ * first list property contains the data (BillingInfo.customers, ListResponse.items) is one row per
+ * item of that list. Any other DTO is a single row.
  */
 export function rowsOf(value: unknown, context: SerializeContext): { rows: unknown[]; rowType: TypeSpec | null } {
   if (Array.isArray(value)) return { rows: value, rowType: null };
