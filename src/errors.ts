@@ -71,8 +71,8 @@ export function missingField(fieldName: string, hint = ''): ServiceError {
   return validationError([{ errorCode: 'NotEmpty', fieldName, message }]);
 }
 
-export function notFound(what: string, id: string, fieldName?: string): ServiceError {
-  const message = `${what} '${id}' was not found.`;
+export function notFound(entity: string, id: string, fieldName?: string): ServiceError {
+  const message = `${entity} '${id}' was not found.`;
   const fieldErrors = fieldName ? [{ errorCode: 'NotFound', fieldName, message }] : [];
   return new ServiceError('NotFound', 'NotFound', message, fieldErrors);
 }

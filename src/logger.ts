@@ -12,7 +12,7 @@ export function redactUrl(url: string): string {
   return `${url.slice(0, queryStart)}?${parameters.toString()}`;
 }
 
-/** The service logger. Authorization headers, auth tokens and secret query values are redacted. */
+/** Creates the service logger, which redacts Authorization headers, auth tokens and secret query values. */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
   const options = {
     level,

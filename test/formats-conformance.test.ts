@@ -254,9 +254,9 @@ describe('auto-batching', () => {
   });
 
   it('stops at a conflicting call and keeps what came before', async () => {
-    const taken = makeCallSid();
-    await service.call('POST', '/billables', item(taken, account.customerIds[1]));
-    const items = [item(), item(taken), item()];
+    const billedElsewhere = makeCallSid();
+    await service.call('POST', '/billables', item(billedElsewhere, account.customerIds[1]));
+    const items = [item(), item(billedElsewhere), item()];
     const response = await send('/api/NewBillable[]', { method: 'POST', body: JSON.stringify(items), contentType: 'application/json' });
     expect(response.status).toBe(409);
     expect(response.headers.get('x-autobatch-completed')).toBe('1');

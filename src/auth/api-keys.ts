@@ -76,8 +76,8 @@ export class ApiKeyAuthenticator {
   }
 
   /**
-   * Makes sure a SystemAdministrator key exists at start. With `configuredKey` that key is stored
-   * (once); without it and with no key stored at all, a new key is created and returned so the
+   * Makes sure a SystemAdministrator key exists at start. A `configuredKey` is stored once if missing.
+   * Without one, and with no key stored at all, a new key is created and returned so that the
    * caller can show it once.
    */
   async ensureAdministratorKey(configuredKey: string | undefined): Promise<string | null> {

@@ -30,7 +30,7 @@ export interface AccountChanges {
   currency?: string | undefined;
 }
 
-/** The auth token is write-only: this projection is the only way an account leaves the domain. */
+/** Projects an account for callers without its auth token, which is write-only. */
 export function toAccountInfo(row: store.AccountRow): AccountInfo {
   return {
     id: row.id,

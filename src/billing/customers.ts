@@ -71,7 +71,7 @@ export class Customers {
     return row?.accountId;
   }
 
-  /** The customer ids a Customer key may read: its own customer and every customer below it. */
+  /** Returns the customer ids a Customer key may read: its own customer and every customer below it. */
   async subtreeOf(principal: Principal): Promise<string[]> {
     if (principal.customerId === null) return [];
     return store.findSubtreeIds(this.db, principal.customerId);

@@ -12,8 +12,8 @@ export function isInternationalAddress(address: string | null, homeCountry: stri
 
   const number = parsePhoneNumberFromString(value);
   if (!number) return false;
-  // Numbers of shared calling codes (+1, +7, +44...) resolve to one country through the full metadata;
-  // non-geographic numbers (+800, +882...) have none and are compared by calling code.
+  // Numbers of shared calling codes (+1, +7, +44...) resolve to one country through the full metadata.
+  // Non-geographic numbers (+800, +882...) have no country, so they are compared by calling code.
   if (number.country) return number.country !== homeCountry;
   return number.countryCallingCode !== getCountryCallingCode(homeCountry as CountryCode);
 }

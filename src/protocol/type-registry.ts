@@ -28,7 +28,7 @@ export class TypeRegistry {
   }
 }
 
-/** The name of the DTO a field refers to, for `{ ref }` fields and lists of them. */
+/** Returns the name of the DTO a `{ ref }` field, or a list of them, refers to. */
 export function referencedTypeName(type: FieldType): string | undefined {
   if (typeof type !== 'object') return undefined;
   if ('ref' in type) return type.ref;

@@ -16,7 +16,7 @@ const COLUMNS = `id, account_id AS "accountId", parent_customer_id AS "parentCus
 export interface CustomerFilter {
   accountId?: string | undefined;
   parentCustomerId?: string | undefined;
-  /** Restricts the list to these ids (a Customer key sees its own subtree only). */
+  /** Restricts the list to these ids, because a Customer key reads its own subtree only. */
   ids?: readonly string[] | undefined;
 }
 

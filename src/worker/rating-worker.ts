@@ -102,7 +102,7 @@ export class RatingWorker {
       await this.rater.rate(claim);
     } catch (error) {
       this.logger.error({ err: error, billableId: claim.id, callSid: claim.callSid, attempt: claim.attempts }, 'rating failed unexpectedly');
-      // Below the attempt limit the lease runs out and the billable is claimed again, so nothing is lost.
+      // Below the attempt limit the billable stays Pending and is claimed again when its lease runs out.
       await this.rater.giveUpIfExhausted(claim, error).catch((failError: unknown) => {
         this.logger.error({ err: failError, billableId: claim.id, callSid: claim.callSid }, 'could not mark the billable Failed; it will be retried after its lease');
       });

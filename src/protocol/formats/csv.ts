@@ -45,7 +45,7 @@ export const csvFormat: WireFormat = {
   contentType: 'text/csv; charset=utf-8',
   mediaTypes: ['text/csv', 'application/csv'],
 
-  /** A header row and one data row make one request; several data rows make a batch. */
+  /** Reads a header row and data rows: one data row is one request, several make a batch. */
   parse(body) {
     let records: Record<string, string>[];
     try {

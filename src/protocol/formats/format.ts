@@ -10,7 +10,7 @@ export interface SerializeContext {
   /** The declared type of the value being written; null when the shape is not declared. */
   type: TypeSpec | null;
   types: TypeLookup;
-  /** The operation being answered, for file names (CSV) and root names. */
+  /** The operation whose response this is, for file names (CSV) and root names. */
   operationName: string;
 }
 

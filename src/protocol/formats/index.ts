@@ -12,7 +12,7 @@ export const FORMATS: ReadonlyMap<FormatName, WireFormat> = new Map(
 
 /** Finds the format that reads a request media type such as 'text/jsv'. */
 export function formatForMediaType(mediaType: string): WireFormat | undefined {
-  const wanted = mediaType.toLowerCase();
-  for (const format of FORMATS.values()) if (format.mediaTypes.includes(wanted)) return format;
+  const requested = mediaType.toLowerCase();
+  for (const format of FORMATS.values()) if (format.mediaTypes.includes(requested)) return format;
   return undefined;
 }

@@ -294,7 +294,7 @@ function tagOf(path: string): string {
   return words === '' ? 'Other' : words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-/** The first clause of the description, up to its first full stop or semicolon. */
+/** Returns the first clause of a description, up to its first full stop or semicolon. */
 function summaryOf(description: string): string {
   const end = description.search(/[.;](\s|$)/);
   return end === -1 ? description : description.slice(0, end);

@@ -81,8 +81,8 @@ function writeDto(writer: CodeWriter, dto: DtoDeclaration, full: boolean): void 
       writer.line(`// @ApiMember(${memberArguments})`);
       separate = true;
     }
-    // `!` keeps a required field non-optional without an initializer, so an unset field is
-    // not sent and the service reports it as missing; strictPropertyInitialization accepts it.
+    // `!` keeps a required field non-optional without an initializer, which strict mode accepts.
+    // An unset field is then not sent, so the service reports it as missing.
     writer.line(`public ${field.name}${field.required ? '!' : '?'}: ${typescriptType(field.type)};`);
   }
 
